@@ -1,0 +1,51 @@
+import BuildModel
+
+/// One decoded item of a build stream (rawjson or Engine API).
+public enum StreamItem: Sendable, Equatable {
+    /// A BuildKit status update.
+    case status(SolveStatus)
+    /// The image the build exported (`moby.image.id`).
+    case imageID(String)
+    /// The build failed with this message (`errorDetail`, or a stray `ERROR: …` line).
+    case error(String)
+    /// Other text (a stray line, an engine `stream` message).
+    case text(String)
+    /// A value that could not be decoded; one line describing why.
+    case malformed(String)
+}
+
+/// Which encoding a saved stream uses.
+public enum StreamFormat: String, Sendable, Equatable {
+    /// `--progress=rawjson`: concatenated `client.SolveStatus` JSON values.
+    case rawjson
+    /// The body of Engine API `POST /build?version=2`.
+    case engine
+
+    /// Detects the format from the first JSON object's first key; nil when neither.
+    public static func detect(_ prefix: [UInt8]) -> StreamFormat? {
+        prefix.withUnsafeBufferPointer { buf -> StreamFormat? in
+            var r = JSONReader(buf)
+            // Skip stray text lines before the first object.
+            while let c = r.peek(), c != 123 {
+                while !r.atEnd, buf[r.i] != 10 { r.i += 1 }
+                if r.atEnd { return nil }
+            }
+            guard r.peek() == 123 else { return nil }
+            r.i += 1
+            guard let key = try? r.rawString() else { return nil }
+            let k = UnsafeBufferPointer(rebasing: buf[key.start..<key.end])
+            if keyIs(k, "vertexes") || keyIs(k, "statuses") || keyIs(k, "logs") || keyIs(k, "warnings")
+                || keyIs(k, "Vertexes") || keyIs(k, "Statuses") || keyIs(k, "Logs")
+            {
+                return .rawjson
+            }
+            if keyIs(k, "id") || keyIs(k, "aux") || keyIs(k, "stream") || keyIs(k, "status")
+                || keyIs(k, "errorDetail") || keyIs(k, "error") || keyIs(k, "progressDetail")
+                || keyIs(k, "message")
+            {
+                return .engine
+            }
+            return nil
+        }
+    }
+}

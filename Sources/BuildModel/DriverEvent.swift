@@ -1,0 +1,44 @@
+/// What a driver (engine, buildx, replay) reports about one build.
+public enum DriverEvent: Sendable, Equatable {
+    /// The build was accepted; `ref` identifies it for cancellation.
+    case started(ref: String)
+    /// A BuildKit status update.
+    case status(SolveStatus)
+    /// Text outside the status stream (e.g. a stray stderr line or an engine `stream` message).
+    case output(String)
+    /// The exported image.
+    case imageID(String)
+    /// The build ended; nothing follows.
+    case finished(BuildResult)
+}
+
+/// How a build ended.
+public enum BuildResult: Sendable, Equatable {
+    /// Completed; the image ID when one was exported.
+    case succeeded(imageID: String?)
+    /// Failed with an error message.
+    case failed(String)
+    /// Stopped on request.
+    case canceled
+    /// The connection to the engine dropped before the build ended.
+    case engineLost(String)
+
+    /// Process exit code for this result (`docker buildx` uses 1 for errors, 130 when canceled).
+    public var exitCode: Int32 {
+        switch self {
+        case .succeeded: 0
+        case .failed, .engineLost: 1
+        case .canceled: 130
+        }
+    }
+
+    /// One line describing the error, nil on success.
+    public var errorMessage: String? {
+        switch self {
+        case .succeeded: nil
+        case .failed(let message): message
+        case .canceled: "build canceled"
+        case .engineLost(let detail): "engine connection lost: \(detail)"
+        }
+    }
+}

@@ -2,13 +2,13 @@
 # Usage: scripts/setup-debian.sh
 #
 # Installs the Debian packages the buildtop test-bed needs, but only those
-# that are missing: docker.io busybox-static tmux libncursesw5-dev curl.
+# that are missing: docker.io busybox-static tmux libncursesw5-dev curl time.
 # Runs `apt-get update` once, and only if something has to be installed.
 # Meant for root on Debian 12 (uses sudo if not root and sudo exists).
 # Prints exactly one line: what it installed, or that nothing was missing.
 set -euo pipefail
 
-PACKAGES=(docker.io busybox-static tmux libncursesw5-dev curl)
+PACKAGES=(docker.io busybox-static tmux libncursesw5-dev curl time)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

@@ -1,0 +1,306 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+
+/// A failure talking to the Docker Engine, as one line for the user.
+public struct EngineError: Error, CustomStringConvertible, Equatable {
+    /// The message.
+    public let description: String
+
+    /// Creates an error.
+    public init(_ description: String) {
+        self.description = description
+    }
+}
+
+/// What `GET /version` reports.
+public struct EngineVersion: Sendable, Equatable {
+    /// Engine version, e.g. `20.10.24+dfsg1`.
+    public var version: String
+    /// Highest API version, e.g. `1.41`.
+    public var apiVersion: String
+    /// Operating system.
+    public var os: String
+    /// Architecture.
+    public var arch: String
+}
+
+/// Source of a streamed request body (the build context tar), read on a thread pool thread.
+public protocol RequestBodySource: AnyObject {
+    /// The next piece of the body, nil at the end. May block on file I/O.
+    func readChunk() throws -> [UInt8]?
+}
+
+/// An HTTP/1.1 client for the Docker Engine API over a unix socket or TCP (optionally TLS), on
+/// SwiftNIO's HTTP codec. Responses stream; request bodies stream with backpressure.
+public final class EngineClient: Sendable {
+    /// API version prefix used for every call (dockerd 20.10 and later accept it).
+    public static let apiVersion = "v1.41"
+
+    /// Where the engine is.
+    public let endpoint: DockerEndpoint
+    private let tls: NIOSSLContext?
+    private let sniHost: String?
+
+    typealias Connection = NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>
+
+    /// Prepares a client; fails for transports that are not supported yet (`ssh://`) or bad TLS files.
+    public init(endpoint: DockerEndpoint) throws(EngineError) {
+        self.endpoint = endpoint
+        switch endpoint.transport {
+        case .ssh(let host):
+            throw EngineError(
+                "ssh:// engine endpoints (\(host)) are not supported yet; use a unix:// or tcp:// host, or a local socket forwarded with `ssh -L`"
+            )
+        case .unix:
+            tls = nil
+            sniHost = nil
+        case .tcp(let host, _):
+            guard let files = endpoint.tls else {
+                tls = nil
+                sniHost = nil
+                return
+            }
+            do {
+                var config = TLSConfiguration.makeClientConfiguration()
+                if let ca = files.caPath { config.trustRoots = .file(ca) }
+                if let cert = files.certPath, let key = files.keyPath {
+                    config.certificateChain = try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) }
+                    config.privateKey = .file(key)
+                }
+                let isIP = host.allSatisfy { $0.isNumber || $0 == "." || $0 == ":" }
+                config.certificateVerification =
+                    !files.verify ? .none : (isIP ? .noHostnameVerification : .fullVerification)
+                tls = try NIOSSLContext(configuration: config)
+                sniHost = isIP ? nil : host
+            } catch {
+                throw EngineError("cannot load TLS files for \(endpoint.host): \(error)")
+            }
+        }
+    }
+
+    // MARK: - Calls
+
+    /// `GET /_ping`; throws a clear error when the engine cannot be reached.
+    public func ping() async throws(EngineError) {
+        let (status, body) = try await request(method: .GET, path: "/_ping")
+        guard status == 200 else {
+            throw EngineError("engine at \(endpoint.host) answered /_ping with HTTP \(status): \(Self.message(body))")
+        }
+    }
+
+    /// `GET /version`.
+    public func version() async throws(EngineError) -> EngineVersion {
+        let (status, body) = try await request(method: .GET, path: "/\(Self.apiVersion)/version")
+        guard status == 200,
+            let obj = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]
+        else {
+            throw EngineError("engine at \(endpoint.host) answered /version with HTTP \(status): \(Self.message(body))")
+        }
+        return EngineVersion(
+            version: obj["Version"] as? String ?? "?", apiVersion: obj["ApiVersion"] as? String ?? "?",
+            os: obj["Os"] as? String ?? "?", arch: obj["Arch"] as? String ?? "?")
+    }
+
+    /// `POST /build/cancel?id=…`.
+    public func cancelBuild(id: String) async throws(EngineError) {
+        let (status, body) = try await request(
+            method: .POST, path: "/\(Self.apiVersion)/build/cancel", query: [("id", id)])
+        guard status == 200 else {
+            throw EngineError("cancel failed: HTTP \(status): \(Self.message(body))")
+        }
+    }
+
+    /// A request whose whole (small) response body is collected.
+    public func request(
+        method: HTTPMethod, path: String, query: [(String, String)] = []
+    ) async throws(EngineError) -> (status: Int, body: [UInt8]) {
+        do {
+            let conn = try await connect()
+            return try await conn.executeThenClose { inbound, outbound in
+                try await outbound.write(.head(self.head(method: method, path: path, query: query, chunked: false)))
+                try await outbound.write(.end(nil))
+                var status = 0
+                var body: [UInt8] = []
+                for try await part in inbound {
+                    switch part {
+                    case .head(let h): status = Int(h.status.code)
+                    case .body(let buf): body.append(contentsOf: buf.readableBytesView)
+                    case .end: return (status, body)
+                    }
+                }
+                throw EngineError("the engine closed the connection before answering")
+            }
+        } catch let e as EngineError {
+            throw e
+        } catch {
+            throw connectionError(error)
+        }
+    }
+
+    /// The response to a streamed POST: its status, and then its body as it arrives.
+    public enum StreamPart: Sendable {
+        /// The response status and, for errors, the whole body.
+        case head(status: Int)
+        /// A piece of the body.
+        case body([UInt8])
+    }
+
+    /// Sends a POST whose body comes from `body` (streamed, with backpressure) and streams the
+    /// response. The stream throws `EngineError` when the connection drops before the response ends.
+    public func streamingPost(
+        path: String, query: [(String, String)], contentType: String, body: (any RequestBodySource)?
+    ) -> AsyncThrowingStream<StreamPart, any Error> {
+        let box = BodyBox(body)
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    let conn = try await self.connect()
+                    try await conn.executeThenClose { inbound, outbound in
+                        var head = self.head(method: .POST, path: path, query: query, chunked: box.source != nil)
+                        head.headers.add(name: "Content-Type", value: contentType)
+                        try await outbound.write(.head(head))
+                        try await withThrowingTaskGroup(of: Void.self) { group in
+                            group.addTask {
+                                // Errors writing the body surface through the response (or its absence).
+                                do {
+                                    while let chunk = try await NIOThreadPool.singleton.runIfActive({ try box.next() }) {
+                                        try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: chunk))))
+                                    }
+                                    try await outbound.write(.end(nil))
+                                } catch let error as EngineError {
+                                    throw error
+                                } catch {
+                                    if Task.isCancelled { return }
+                                    throw error
+                                }
+                            }
+                            var ended = false
+                            for try await part in inbound {
+                                switch part {
+                                case .head(let h): continuation.yield(.head(status: Int(h.status.code)))
+                                case .body(let buf): continuation.yield(.body(Array(buf.readableBytesView)))
+                                case .end:
+                                    ended = true
+                                }
+                                if ended { break }
+                            }
+                            group.cancelAll()
+                            if !ended { throw EngineError("the engine closed the connection") }
+                            // Collect a writer failure only if it was a context error (a real user error).
+                            while let result = await group.nextResult() {
+                                if case .failure(let e as EngineError) = result { throw e }
+                            }
+                        }
+                    }
+                    continuation.finish()
+                } catch let e as EngineError {
+                    continuation.finish(throwing: e)
+                } catch is CancellationError {
+                    continuation.finish(throwing: CancellationError())
+                } catch {
+                    continuation.finish(throwing: self.connectionError(error))
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    // MARK: - Plumbing
+
+    func head(method: HTTPMethod, path: String, query: [(String, String)], chunked: Bool) -> HTTPRequestHead {
+        var uri = path
+        if !query.isEmpty {
+            uri += "?" + query.map { "\(Self.percentEncode($0.0))=\(Self.percentEncode($0.1))" }.joined(separator: "&")
+        }
+        var head = HTTPRequestHead(version: .http1_1, method: method, uri: uri)
+        switch endpoint.transport {
+        case .tcp(let host, let port): head.headers.add(name: "Host", value: "\(host):\(port)")
+        default: head.headers.add(name: "Host", value: "docker")
+        }
+        head.headers.add(name: "User-Agent", value: "buildtop/\(BuildtopVersion.current)")
+        head.headers.add(name: "Connection", value: "close")
+        if chunked {
+            head.headers.add(name: "Transfer-Encoding", value: "chunked")
+        } else if method == .POST {
+            head.headers.add(name: "Content-Length", value: "0")
+        }
+        return head
+    }
+
+    func connect() async throws -> Connection {
+        let tls = self.tls
+        let sni = self.sniHost
+        let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(.seconds(10))
+        let initializer: @Sendable (any Channel) -> EventLoopFuture<Connection> = { channel in
+            channel.eventLoop.makeCompletedFuture {
+                if let tls {
+                    try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: sni))
+                }
+                try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                return try Connection(wrappingChannelSynchronously: channel)
+            }
+        }
+        switch endpoint.transport {
+        case .unix(let path):
+            return try await bootstrap.connect(unixDomainSocketPath: path, channelInitializer: initializer)
+        case .tcp(let host, let port):
+            return try await bootstrap.connect(host: host, port: port, channelInitializer: initializer)
+        case .ssh(let host):
+            throw EngineError("ssh:// engine endpoints (\(host)) are not supported yet")
+        }
+    }
+
+    func connectionError(_ error: any Error) -> EngineError {
+        let text = "\(error)"
+        if text.contains("connect") || text.contains("No such file") || text.contains("refused")
+            || error is NIOConnectionError || error is IOError
+        {
+            return EngineError(
+                "cannot connect to the Docker engine at \(endpoint.host): \(Self.shortReason(error)); is the docker daemon running?"
+            )
+        }
+        return EngineError("engine connection lost (\(endpoint.host)): \(Self.shortReason(error))")
+    }
+
+    static func shortReason(_ error: any Error) -> String {
+        if let io = error as? IOError { return String(cString: strerror(io.errnoCode)) }
+        if let c = error as? NIOConnectionError, let first = c.connectionErrors.first {
+            return shortReason(first.error)
+        }
+        return "\(error)"
+    }
+
+    /// The `message` of an engine error body, or the body as text.
+    static func message(_ body: [UInt8]) -> String {
+        if let obj = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
+            let m = obj["message"] as? String
+        {
+            return m
+        }
+        return String(decoding: body.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    static func percentEncode(_ s: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s
+    }
+}
+
+/// Hands a non-Sendable body source to the thread pool; it is only ever used by one task at a time
+/// (the writer loop awaits each chunk before asking for the next).
+final class BodyBox: @unchecked Sendable {
+    let source: (any RequestBodySource)?
+
+    init(_ source: (any RequestBodySource)?) {
+        self.source = source
+    }
+
+    func next() throws -> [UInt8]? {
+        try source?.readChunk()
+    }
+}

@@ -1,0 +1,189 @@
+import BuildEvents
+import BuildModel
+import Foundation
+
+/// Runs builds on the Docker Engine's built-in BuildKit through `POST /build?version=2` with the
+/// context sent as a streamed tar body (no session), and cancels them by build id.
+public struct EngineDriver: Sendable {
+    /// The engine connection.
+    public let client: EngineClient
+
+    /// Creates a driver for an engine.
+    public init(client: EngineClient) {
+        self.client = client
+    }
+
+    /// Flags `docker buildx build` has that this path cannot honour, with the reason.
+    public static func unsupported(_ request: BuildRequest) -> String? {
+        if request.platforms.count > 1 {
+            return "building for several platforms at once (--platform \(request.platforms.joined(separator: ","))) needs the buildx path"
+        }
+        return nil
+    }
+
+    /// Query parameters for `POST /build` (PROTOCOL.md §3.2); `--build-arg NAME` takes the value
+    /// from `environment` and is left out when the variable is unset, as the docker CLI does.
+    public static func query(
+        for request: BuildRequest, dockerfileName: String, buildID: String, environment: [String: String]
+    ) -> [(String, String)] {
+        var q: [(String, String)] = [("version", "2"), ("buildid", buildID), ("dockerfile", dockerfileName)]
+        for tag in request.tags { q.append(("t", tag)) }
+        if let target = request.target, !target.isEmpty { q.append(("target", target)) }
+        var args: [String: String] = [:]
+        for arg in request.buildArgs {
+            if let v = arg.value ?? environment[arg.name] { args[arg.name] = v }
+        }
+        if !args.isEmpty { q.append(("buildargs", json(args))) }
+        var labels: [String: String] = [:]
+        for l in request.labels { labels[l.name] = l.value ?? "" }
+        if !labels.isEmpty { q.append(("labels", json(labels))) }
+        if !request.cacheFrom.isEmpty {
+            let data = (try? JSONSerialization.data(withJSONObject: request.cacheFrom)) ?? Data("[]".utf8)
+            q.append(("cachefrom", String(decoding: data, as: UTF8.self)))
+        }
+        if request.noCache { q.append(("nocache", "1")) }
+        if request.pull { q.append(("pull", "1")) }
+        if let p = request.platforms.first { q.append(("platform", p)) }
+        if let n = request.network, !n.isEmpty { q.append(("networkmode", n)) }
+        q.append(("rm", "1"))
+        return q
+    }
+
+    static func json(_ map: [String: String]) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: map, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// A random 64-hex build id (like the docker CLI's).
+    public static func newBuildID() -> String {
+        var g = SystemRandomNumberGenerator()
+        return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &g)) }.joined()
+    }
+
+    /// Starts a build. The context is validated before anything is sent; its errors and the
+    /// engine's arrive as `.finished(.failed(…))`; a dropped connection as `.finished(.engineLost(…))`.
+    public func start(
+        _ request: BuildRequest, buildID: String = EngineDriver.newBuildID(),
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> AsyncStream<DriverEvent> {
+        AsyncStream { continuation in
+            let task = Task {
+                await run(request, buildID: buildID, environment: environment) { continuation.yield($0) }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    /// Asks the engine to cancel a build.
+    public func cancel(buildID: String) async throws(EngineError) {
+        try await client.cancelBuild(id: buildID)
+    }
+
+    private func run(
+        _ request: BuildRequest, buildID: String, environment: [String: String],
+        emit: (DriverEvent) -> Void
+    ) async {
+        if let why = Self.unsupported(request) {
+            emit(.finished(.failed(why)))
+            return
+        }
+        let archive: ContextArchive
+        do {
+            let source: DockerfileSource
+            if let contents = request.dockerfileContents {
+                source = .stdin(contents)
+            } else if let f = request.dockerfile, !f.isEmpty {
+                source = .external(f)
+            } else {
+                source = .inContext("Dockerfile")
+            }
+            archive = try ContextArchive(contextDirectory: request.contextPath, dockerfile: source)
+        } catch {
+            emit(.finished(.failed(error.description)))
+            return
+        }
+        let query = Self.query(
+            for: request, dockerfileName: archive.dockerfileName, buildID: buildID, environment: environment)
+        let stream = client.streamingPost(
+            path: "/\(EngineClient.apiVersion)/build", query: query, contentType: "application/x-tar",
+            body: ArchiveBody(archive))
+        var decoder = EngineStreamDecoder()
+        var status = 0
+        var errorBody: [UInt8] = []
+        var failure: String?
+        var imageID: String?
+        var sawEnd = false
+        do {
+            for try await part in stream {
+                switch part {
+                case .head(let s):
+                    status = s
+                    if s == 200 { emit(.started(ref: buildID)) }
+                case .body(let bytes):
+                    if status != 200 {
+                        errorBody += bytes
+                        continue
+                    }
+                    for item in decoder.feed(bytes) {
+                        handle(item, emit: emit, failure: &failure, imageID: &imageID)
+                    }
+                }
+            }
+            sawEnd = true
+        } catch let e as EngineError {
+            if status == 200 {
+                for item in decoder.finish() { handle(item, emit: emit, failure: &failure, imageID: &imageID) }
+                if failure == nil {
+                    emit(.finished(.engineLost(e.description.replacingOccurrences(of: "engine connection lost ", with: ""))))
+                    return
+                }
+            } else {
+                emit(.finished(.failed(e.description)))
+                return
+            }
+        } catch {
+            emit(.finished(.canceled))
+            return
+        }
+        if sawEnd, status == 200 {
+            for item in decoder.finish() { handle(item, emit: emit, failure: &failure, imageID: &imageID) }
+        }
+        if status != 200 {
+            emit(.finished(.failed("engine refused the build (HTTP \(status)): \(EngineClient.message(errorBody))")))
+            return
+        }
+        if let failure {
+            emit(.finished(failure.hasSuffix("context canceled") ? .canceled : .failed(failure)))
+        } else {
+            emit(.finished(.succeeded(imageID: imageID)))
+        }
+    }
+
+    private func handle(
+        _ item: StreamItem, emit: (DriverEvent) -> Void, failure: inout String?, imageID: inout String?
+    ) {
+        switch item {
+        case .status(let s): emit(.status(s))
+        case .imageID(let id):
+            imageID = id
+            emit(.imageID(id))
+        case .error(let message): failure = message
+        case .text(let t): emit(.output(t))
+        case .malformed(let m): emit(.output("buildtop: skipped a malformed engine message: \(m)"))
+        }
+    }
+}
+
+/// The context archive as a request body.
+final class ArchiveBody: RequestBodySource {
+    let archive: ContextArchive
+
+    init(_ archive: ContextArchive) {
+        self.archive = archive
+    }
+
+    func readChunk() throws -> [UInt8]? {
+        try archive.nextChunk(maxBytes: 256 * 1024)
+    }
+}

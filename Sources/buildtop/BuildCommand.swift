@@ -1,0 +1,247 @@
+import ArgumentParser
+import BuildModel
+import Docker
+import Foundation
+
+/// `buildtop build [flags] PATH`: `docker buildx build` flags, run on the engine's BuildKit.
+struct BuildCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "build",
+        abstract: "Start a build (flags as in `docker buildx build`).")
+
+    @Argument(help: "Build context folder.")
+    var path: String
+
+    @Option(name: [.short, .customLong("tag")], help: "Image name and optionally a tag (name:tag).")
+    var tags: [String] = []
+
+    @Option(name: [.short, .customLong("file")], help: "Name of the Dockerfile (default: PATH/Dockerfile); `-` reads it from stdin.")
+    var file: String?
+
+    @Option(name: .customLong("build-arg"), help: "Set a build-time variable (KEY=VALUE, or KEY to take it from the environment).")
+    var buildArgs: [String] = []
+
+    @Option(help: "Set the target build stage.")
+    var target: String?
+
+    @Option(help: "Set the target platform for the build.")
+    var platform: [String] = []
+
+    @Option(help: "Set metadata for an image (KEY=VALUE).")
+    var label: [String] = []
+
+    @Flag(name: .customLong("no-cache"), help: "Do not use cache when building the image.")
+    var noCache = false
+
+    @Flag(help: "Always attempt to pull all referenced images.")
+    var pull = false
+
+    @Option(name: .customLong("cache-from"), help: "External cache sources.")
+    var cacheFrom: [String] = []
+
+    @Option(help: "Networking mode for the RUN instructions (default, none, host).")
+    var network: String?
+
+    @Option(help: "Type of progress output (auto, plain, rawjson, quiet).")
+    var progress: String?
+
+    @Option(help: "Override the configured builder instance.")
+    var builder: String?
+
+    @Flag(name: [.short, .customLong("quiet")], help: "Suppress the build output and print the image ID on success.")
+    var quiet = false
+
+    @Flag(help: "Load the result into the engine's image store (always the case on this path).")
+    var load = false
+
+    @Option(help: "Write the image ID to a file.")
+    var iidfile: String?
+
+    @Option(name: [.customShort("H"), .customLong("host")], help: "Daemon socket to connect to.")
+    var host: String?
+
+    @Option(help: "Docker context to use.")
+    var context: String?
+
+    // Flags of `docker buildx build` that need a BuildKit session or buildx: accepted so the error is clear.
+    @Option(help: .hidden) var secret: [String] = []
+    @Option(help: .hidden) var ssh: [String] = []
+    @Option(name: [.short, .customLong("output")], help: .hidden) var output: [String] = []
+    @Flag(help: .hidden) var push = false
+    @Option(name: .customLong("cache-to"), help: .hidden) var cacheTo: [String] = []
+    @Option(name: .customLong("build-context"), help: .hidden) var buildContext: [String] = []
+    @Option(help: .hidden) var attest: [String] = []
+    @Option(help: .hidden) var sbom: String?
+    @Option(help: .hidden) var provenance: String?
+    @Option(help: .hidden) var allow: [String] = []
+
+    func run() async throws {
+        let env = ProcessInfo.processInfo.environment
+        do {
+            let code = try await execute(environment: env)
+            if code != 0 { throw ExitCode(code) }
+        } catch let e as CLIError {
+            FDWriter.stderr.write("ERROR: \(e.description)\n")
+            throw ExitCode(e.code)
+        }
+    }
+
+    /// Flags that only the buildx path (a BuildKit session) can honour.
+    func sessionOnlyFlags() -> [String] {
+        var names: [String] = []
+        if !secret.isEmpty { names.append("--secret") }
+        if !ssh.isEmpty { names.append("--ssh") }
+        if !output.isEmpty { names.append("--output") }
+        if push { names.append("--push") }
+        if !cacheTo.isEmpty { names.append("--cache-to") }
+        if !buildContext.isEmpty { names.append("--build-context") }
+        if !attest.isEmpty || sbom != nil || provenance != nil { names.append("--attest/--sbom/--provenance") }
+        if !allow.isEmpty { names.append("--allow") }
+        return names
+    }
+
+    func makeRequest(environment: [String: String]) throws -> BuildRequest {
+        func kv(_ s: String) -> BuildRequest.Arg {
+            if let eq = s.firstIndex(of: "=") {
+                return .init(name: String(s[..<eq]), value: String(s[s.index(after: eq)...]))
+            }
+            return .init(name: s, value: nil)
+        }
+        var contents: [UInt8]?
+        if file == "-" {
+            if path == "-" { throw CLIError("invalid argument: can't use stdin for both build context and dockerfile") }
+            contents = [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+        }
+        if path == "-" { throw CLIError("a build context from stdin is not supported yet; pass a folder") }
+        let name = URL(fileURLWithPath: path).standardizedFileURL.lastPathComponent
+        return BuildRequest(
+            name: name.isEmpty ? path : name, contextPath: path, dockerfile: file == "-" ? nil : file,
+            dockerfileContents: contents, target: target, tags: tags, buildArgs: buildArgs.map(kv),
+            labels: label.map(kv),
+            platforms: platform.flatMap { $0.split(separator: ",").map(String.init) },
+            noCache: noCache, pull: pull, cacheFrom: cacheFrom, network: network, builder: builder)
+    }
+
+    func execute(environment env: [String: String]) async throws -> Int32 {
+        let unsupported = sessionOnlyFlags()
+        if !unsupported.isEmpty {
+            throw CLIError(
+                "\(unsupported.joined(separator: ", ")) needs a BuildKit session, which the engine path cannot open; use the buildx path (a buildx builder via --builder) for this build"
+            )
+        }
+        if let n = network, !["", "default", "none", "host"].contains(n) {
+            throw CLIError("network mode \"\(n)\" not supported by buildkit: use default, none or host")
+        }
+        var mode = try ProgressMode.parse(progress, environment: env)
+        if quiet { mode = .quiet }
+        let request = try makeRequest(environment: env)
+        if let why = EngineDriver.unsupported(request) { throw CLIError(why) }
+
+        let endpoint: DockerEndpoint
+        do {
+            endpoint = try DockerEndpoint.resolve(
+                hostFlag: host, contextFlag: context, environment: env,
+                homeDirectory: FileManager.default.homeDirectoryForCurrentUser.path)
+        } catch {
+            throw CLIError(error.description)
+        }
+        try checkBuilder(builder ?? env["BUILDX_BUILDER"], endpoint: endpoint)
+        let client: EngineClient
+        do { client = try EngineClient(endpoint: endpoint) } catch { throw CLIError(error.description) }
+        do { try await client.ping() } catch { throw CLIError(error.description) }
+
+        let driver = EngineDriver(client: client)
+        let buildID = EngineDriver.newBuildID()
+        let spillDir = FileManager.default.temporaryDirectory.appendingPathComponent("buildtop-\(getpid())-\(buildID.prefix(8))")
+        let spill = LogSpill(directory: spillDir)
+        defer { spill.remove() }
+        let progress = HeadlessProgress(
+            mode: mode, names: [request.name],
+            description: "building with \"\(endpoint.contextName)\" instance using docker driver",
+            spill: { _ in LogSpillSink(spill) })
+
+        let interrupts = InterruptWatcher()
+        let cancelTask = Task {
+            var asked = false
+            for await _ in interrupts.signals {
+                if asked {
+                    FDWriter.stderr.write("\nbuildtop: interrupted again, exiting without waiting\n")
+                    Foundation.exit(130)
+                }
+                asked = true
+                FDWriter.stderr.write("\nbuildtop: canceling the build on the engine (Ctrl-C again to quit now)\n")
+                do { try await driver.cancel(buildID: buildID) } catch {
+                    FDWriter.stderr.write("buildtop: \(error.description)\n")
+                }
+            }
+        }
+        defer {
+            cancelTask.cancel()
+            interrupts.stop()
+        }
+        var result: BuildResult = .failed("the build ended without a result")
+        for await event in driver.start(request, buildID: buildID, environment: env) {
+            progress.handle(0, event, now: wallClock())
+            if case .finished(let r) = event { result = r }
+        }
+        if case .succeeded = result, let id = progress.builds[0].state.imageID {
+            if mode == .quiet { FDWriter.stdout.write(id + "\n") }
+            if let iidfile { try AtomicFile.write(Array(id.utf8), to: iidfile) }
+        }
+        return result.exitCode
+    }
+
+    /// The engine path runs on the context's own BuildKit (buildx's "docker" driver builder, named
+    /// after the context). Other builders need the buildx path.
+    func checkBuilder(_ name: String?, endpoint: DockerEndpoint) throws {
+        guard let name, !name.isEmpty, name != "default", name != endpoint.contextName else { return }
+        throw CLIError(
+            "builder \"\(name)\" is not the engine's own BuildKit (\"\(endpoint.contextName)\"); the buildx path that other builders need is not available in this version"
+        )
+    }
+}
+
+/// Writes a file atomically: a temporary file in the same folder, then rename.
+enum AtomicFile {
+    static func write(_ bytes: [UInt8], to path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+        do {
+            try Data(bytes).write(to: tmp)
+            if rename(tmp.path, url.path) != 0 {
+                let reason = String(cString: strerror(errno))
+                try? FileManager.default.removeItem(at: tmp)
+                throw CLIError("cannot write \(path): \(reason)")
+            }
+        } catch let e as CLIError {
+            throw e
+        } catch {
+            throw CLIError("cannot write \(path): \(error.localizedDescription)")
+        }
+    }
+}
+
+/// Delivers SIGINT/SIGTERM as an async sequence instead of killing the process.
+final class InterruptWatcher: Sendable {
+    let signals: AsyncStream<Int32>
+    private let sources: [any DispatchSourceSignal]
+
+    init() {
+        var cont: AsyncStream<Int32>.Continuation?
+        signals = AsyncStream { cont = $0 }
+        var made: [any DispatchSourceSignal] = []
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let src = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            let c = cont
+            src.setEventHandler { c?.yield(sig) }
+            src.resume()
+            made.append(src)
+        }
+        sources = made
+    }
+
+    func stop() {
+        for s in sources { s.cancel() }
+    }
+}

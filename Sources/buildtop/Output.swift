@@ -1,0 +1,171 @@
+import Docker
+import BuildEvents
+import BuildModel
+import Foundation
+
+/// Writes text to a file descriptor unbuffered (progress goes to stderr, like buildx).
+struct FDWriter: Sendable {
+    let fd: Int32
+
+    static let stdout = FDWriter(fd: 1)
+    static let stderr = FDWriter(fd: 2)
+
+    func write(_ text: String) {
+        guard !text.isEmpty else { return }
+        var bytes = Array(text.utf8)
+        write(&bytes)
+    }
+
+    func write(_ bytes: inout [UInt8]) {
+        bytes.withUnsafeBytes { raw in
+            var off = 0
+            while off < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress.map { $0 + off }, raw.count - off)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return
+                }
+                off += n
+            }
+        }
+    }
+}
+
+/// `--progress` modes of the headless commands.
+enum ProgressMode: String, CaseIterable {
+    case auto, plain, rawjson, quiet, tty
+
+    /// Until the full-screen UI lands, auto and tty print plain text.
+    var resolved: ProgressMode { self == .auto || self == .tty ? .plain : self }
+
+    static func parse(_ text: String?, environment: [String: String]) throws -> ProgressMode {
+        var value = text ?? "auto"
+        if value == "auto", let env = environment["BUILDKIT_PROGRESS"], !env.isEmpty { value = env }
+        if value == "none" { return .quiet }
+        guard let mode = ProgressMode(rawValue: value) else {
+            throw CLIError("invalid progress mode \"\(value)\": use auto, plain, rawjson or quiet")
+        }
+        return mode
+    }
+}
+
+/// A user-facing error: printed as one line, exit code 1 (or as given).
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    let code: Int32
+
+    init(_ description: String, code: Int32 = 1) {
+        self.description = description
+        self.code = code
+    }
+}
+
+/// Renders the progress of one or more builds headlessly: plain text (BuildKit's format), rawjson or
+/// nothing. With several builds, every line is prefixed with the build's name (`[api] #3 …`).
+final class HeadlessProgress {
+    struct Build {
+        var name: String
+        var state: BuildState
+        var printer: PlainPrinter
+        var pending: [UInt8] = []
+        var spill: LogSpillSink?
+    }
+
+    let mode: ProgressMode
+    let out: FDWriter
+    let prefixed: Bool
+    var builds: [Build] = []
+
+    init(mode: ProgressMode, out: FDWriter = .stderr, names: [String], description: String?, spill: (Int) -> LogSpillSink?) {
+        self.mode = mode.resolved
+        self.out = out
+        self.prefixed = names.count > 1
+        for (i, n) in names.enumerated() {
+            builds.append(Build(name: n, state: BuildState(name: n), printer: PlainPrinter(description: prefixed ? nil : description), spill: spill(i)))
+        }
+    }
+
+    /// Folds an event of build `i` and prints what it produced.
+    func handle(_ i: Int, _ event: DriverEvent, now: Timestamp) {
+        let effects = builds[i].state.apply(event)
+        for case .spillLog(let id, let lines) in effects { builds[i].spill?.append(stepID: id, lines: lines) }
+        switch event {
+        case .status(let s):
+            switch mode {
+            case .plain: emit(i, builds[i].printer.update(s, now: now))
+            case .rawjson:
+                var line = RawJSONEncoder.encode(s)
+                if prefixed {
+                    emit(i, String(decoding: line, as: UTF8.self))
+                } else {
+                    out.write(&line)
+                }
+            default: break
+            }
+        case .output(let text):
+            if mode != .quiet { emit(i, text + "\n") }
+        case .finished(let result):
+            if mode == .plain { emit(i, builds[i].printer.finish(now: now)) }
+            flush(i)
+            if let message = result.errorMessage {
+                let line = result == .canceled ? "ERROR: build canceled\n" : "ERROR: \(message)\n"
+                if prefixed { out.write("[\(builds[i].name)] " + line) } else { out.write(line) }
+            }
+        default: break
+        }
+    }
+
+    private func emit(_ i: Int, _ text: String) {
+        guard !text.isEmpty else { return }
+        guard prefixed else {
+            out.write(text)
+            return
+        }
+        builds[i].pending += Array(text.utf8)
+        var lines: [UInt8] = []
+        let prefix = Array("[\(builds[i].name)] ".utf8)
+        var start = 0
+        let p = builds[i].pending
+        for k in p.indices where p[k] == 10 {
+            lines += prefix
+            lines += p[start...k]
+            start = k + 1
+        }
+        builds[i].pending = Array(p[start...])
+        if !lines.isEmpty { out.write(&lines) }
+    }
+
+    private func flush(_ i: Int) {
+        if !builds[i].pending.isEmpty {
+            emit(i, "\n")
+        }
+    }
+}
+
+/// Writes spilled log lines; errors are reported once and otherwise ignored (logs were printed).
+final class LogSpillSink {
+    let spill: LogSpillBackend
+    var failed = false
+
+    init(_ spill: LogSpillBackend) {
+        self.spill = spill
+    }
+
+    func append(stepID: String, lines: [LogLine]) {
+        guard !failed else { return }
+        do { try spill.append(stepID: stepID, lines: lines) } catch {
+            failed = true
+            FDWriter.stderr.write("buildtop: cannot keep overflowing logs on disk: \(error)\n")
+        }
+    }
+}
+
+/// The Docker module's spill store, named here so Output.swift needs no Docker import of its own.
+typealias LogSpillBackend = Docker.LogSpill
+
+/// Wall-clock "now" as a BuildKit timestamp.
+func wallClock() -> Timestamp {
+    var ts = timespec()
+    clock_gettime(CLOCK_REALTIME, &ts)
+    return Timestamp(seconds: Int64(ts.tv_sec), nanos: Int32(ts.tv_nsec))
+}

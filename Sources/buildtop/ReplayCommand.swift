@@ -1,0 +1,189 @@
+import ArgumentParser
+import BuildEvents
+import BuildModel
+import Foundation
+
+/// `buildtop replay [--progress …] [--speed N|max] FILE…`: prints saved build streams as if live.
+struct ReplayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Print saved build streams (rawjson or Engine API, detected from content) as if live.")
+
+    @Option(help: "Type of progress output (auto, plain, rawjson, quiet).")
+    var progress: String?
+
+    @Option(help: "Playback speed: a factor (1 = as recorded) or `max`.")
+    var speed: String = "1"
+
+    @Argument(help: "Stream files; several print interleaved, each line prefixed with the file's name.")
+    var files: [String]
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("give at least one stream file") }
+        if speed != "max", (Double(speed) ?? 0) <= 0 { throw ValidationError("--speed must be a positive number or max") }
+    }
+
+    struct Entry {
+        var file: Int
+        var offset: Double
+        var time: Timestamp?
+        var event: DriverEvent
+    }
+
+    func run() async throws {
+        do {
+            let code = try await execute()
+            if code != 0 { throw ExitCode(code) }
+        } catch let e as CLIError {
+            FDWriter.stderr.write("ERROR: \(e.description)\n")
+            throw ExitCode(e.code)
+        }
+    }
+
+    func execute() async throws -> Int32 {
+        let env = ProcessInfo.processInfo.environment
+        let mode = try ProgressMode.parse(progress, environment: env)
+        var timelines: [[Entry]] = []
+        var problems: [Int: String] = [:]
+        var results: [BuildResult] = []
+        for (i, path) in files.enumerated() {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw CLIError("\(path): cannot read the file (\(String(cString: strerror(errno))))")
+            }
+            let bytes = [UInt8](data)
+            guard let format = StreamFormat.detect(Array(bytes.prefix(64 * 1024))) else {
+                throw CLIError("\(path): not a rawjson or Engine API build stream")
+            }
+            let items = format == .rawjson ? RawJSONDecoder.decodeAll(bytes) : EngineStreamDecoder.decodeAll(bytes)
+            let (entries, result, problem) = Self.timeline(items, file: i)
+            timelines.append(entries)
+            results.append(result)
+            if let problem { problems[i] = "\(path): \(problem)" }
+        }
+        let names = files.map { Self.displayName($0) }
+        let progressOut = HeadlessProgress(mode: mode, names: names, description: nil, spill: { _ in nil })
+        let merged = timelines.flatMap { $0 }.enumerated().sorted {
+            ($0.element.offset, $0.offset) < ($1.element.offset, $1.offset)
+        }.map(\.element)
+        let factor = speed == "max" ? 0 : (Double(speed) ?? 1)
+        var clock = 0.0
+        var lastTime: [Int: Timestamp] = [:]
+        for entry in merged {
+            if factor > 0, entry.offset > clock {
+                let wait = min((entry.offset - clock) / factor, 10)
+                try await Task.sleep(for: .milliseconds(Int(wait * 1000)))
+                clock = entry.offset
+            }
+            if let t = entry.time { lastTime[entry.file] = t }
+            progressOut.handle(entry.file, entry.event, now: lastTime[entry.file] ?? .zero)
+        }
+        for (i, _) in files.enumerated() {
+            progressOut.handle(i, .finished(results[i]), now: lastTime[i] ?? .zero)
+        }
+        for i in problems.keys.sorted() {
+            FDWriter.stderr.write("ERROR: \(problems[i] ?? "")\n")
+        }
+        if !problems.isEmpty { return 1 }
+        return results.map(\.exitCode).max() ?? 0
+    }
+
+    static func displayName(_ path: String) -> String {
+        var name = URL(fileURLWithPath: path).lastPathComponent
+        for ext in [".jsonl", ".json", ".stream", ".rawjson", ".txt"] where name.hasSuffix(ext) {
+            name.removeLast(ext.count)
+        }
+        return name
+    }
+
+    /// Turns decoded items into timed events (offsets in seconds from the stream's first time).
+    static func timeline(_ items: [StreamItem], file: Int) -> ([Entry], BuildResult, String?) {
+        var entries: [Entry] = []
+        var first: Timestamp?
+        var lastOffset = 0.0
+        var failure: String?
+        var image: String?
+        var problem: String?
+        for item in items {
+            switch item {
+            case .status(let s):
+                let t = latestTime(s)
+                if first == nil { first = t }
+                if let t, let first { lastOffset = max(lastOffset, t.seconds(since: first)) }
+                entries.append(Entry(file: file, offset: lastOffset, time: t, event: .status(s)))
+            case .imageID(let id):
+                image = id
+                entries.append(Entry(file: file, offset: lastOffset, time: nil, event: .imageID(id)))
+            case .error(let e): failure = e
+            case .text(let t): entries.append(Entry(file: file, offset: lastOffset, time: nil, event: .output(t)))
+            case .malformed(let m): problem = problem ?? m
+            }
+        }
+        if entries.isEmpty, problem == nil, failure == nil { problem = "no build status in the file" }
+        let result: BuildResult =
+            if let failure { failure.hasSuffix("context canceled") ? .canceled : .failed(failure) } else {
+                .succeeded(imageID: image)
+            }
+        return (entries, result, problem)
+    }
+
+    static func latestTime(_ s: SolveStatus) -> Timestamp? {
+        var t: Timestamp?
+        func see(_ x: Timestamp?) {
+            guard let x, !x.isZero else { return }
+            if t.map({ x > $0 }) ?? true { t = x }
+        }
+        for v in s.vertexes {
+            see(v.started)
+            see(v.completed)
+        }
+        for st in s.statuses { see(st.timestamp) }
+        for l in s.logs { see(l.timestamp) }
+        return t
+    }
+}
+
+/// `buildtop version`.
+struct VersionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "version", abstract: "Show the buildtop version.")
+
+    func run() {
+        print("buildtop \(BuildtopVersionText.text)")
+    }
+}
+
+enum BuildtopVersionText {
+    static var text: String { Buildtop.configuration.version }
+}
+
+/// Hidden: measures decode + base64 + reducer throughput of a rawjson file (used by scripts/bench.sh).
+struct BenchReplayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "bench-replay", shouldDisplay: false)
+
+    @Argument var file: String
+
+    func run() throws {
+        guard let handle = FileHandle(forReadingAtPath: file) else { throw CLIError("\(file): cannot open") }
+        var decoder = RawJSONDecoder()
+        var state = BuildState(name: "bench")
+        var bytes = 0
+        var statuses = 0
+        var spilled = 0
+        let start = DispatchTime.now().uptimeNanoseconds
+        func consume(_ items: [StreamItem]) {
+            for case .status(let s) in items {
+                statuses += 1
+                for case .spillLog(_, let lines) in state.apply(s) { spilled += lines.count }
+            }
+        }
+        while true {
+            let chunk = handle.readData(ofLength: 1 << 20)
+            if chunk.isEmpty { break }
+            bytes += chunk.count
+            consume(decoder.feed(chunk))
+        }
+        consume(decoder.finish())
+        let secs = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let lines = state.steps.reduce(0) { $0 + $1.log.totalLines }
+        print("bytes=\(bytes) statuses=\(statuses) lines=\(lines) spilled=\(spilled) seconds=\(String(format: "%.3f", secs)) MBps=\(String(format: "%.1f", Double(bytes) / 1e6 / secs))")
+    }
+}

@@ -1,2 +1,0 @@
-// Placeholder until the commands land.
-print("buildtop")

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Usage: scripts/test.sh [swift test arguments...]
+#
+# The project's test command (README, .ci/run): installs what is missing from Debian, builds
+# buildtop, starts the private Docker engine (stopped again afterwards if this script started it)
+# and runs every test, including those that build on the real engine.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+cd "$root"
+export SWIFT_BACKTRACE=${SWIFT_BACKTRACE:-interactive=no}
+export LANG=${LANG:-C.UTF-8}
+"$root/scripts/setup-debian.sh"
+swift build
+export BUILDTOP_REQUIRE_ENGINE=1
+exec "$root/scripts/with-engine.sh" swift test "$@"

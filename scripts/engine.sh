@@ -274,6 +274,14 @@ do_stop() {
     fi
     if ! pidfile_dockerd >/dev/null; then
         rm -f "$PIDFILE"
+        # dockerd bind-mounts its data-root (and a killed engine leaves container mounts behind):
+        # unmount everything under the state folder, deepest first.
+        local mounts
+        mounts=$(awk -v s="$S/" 'index($2, s) == 1 {print $2}' /proc/mounts | sort -r || true)
+        if [[ -n "$mounts" ]]; then
+            # shellcheck disable=SC2086
+            umount -l $mounts 2>/dev/null || true
+        fi
     fi
     rm -f "$SOCK" 2>/dev/null || true
 }

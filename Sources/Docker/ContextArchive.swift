@@ -696,7 +696,7 @@ enum POSIXFile {
     static func listDirectory(_ path: [UInt8]) -> Result<[[UInt8]], ContextErrno> {
         guard let directory = opendir(cString(path)) else { return .failure(.current) }
         defer { closedir(directory) }
-        guard let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name) else { return .failure(EINVAL) }
+        guard let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name) else { return .failure(ContextErrno(code: EINVAL)) }
         var names: [[UInt8]] = []
         while true {
             errno = 0

@@ -61,7 +61,7 @@ public struct DockerEndpoint: Sendable, Equatable {
     ) throws(EndpointError) -> DockerEndpoint {
         let contextOption = contextFlag ?? ""
         if !contextOption.isEmpty && hostFlag != nil {
-            throw EndpointError(description: "conflicting options: either specify --host or --context, not both")
+            throw EndpointError(description: "conflicting options: cannot specify both --host and --context")
         }
         let configDirectory = configDirectory(environment: environment, homeDirectory: homeDirectory)
         let name = contextName(
@@ -266,7 +266,7 @@ public struct DockerEndpoint: Sendable, Equatable {
         }
         if host.isEmpty { host = defaultHost }
         if port.isEmpty { port = defaultPort }
-        if Int(port) == nil && !(port.allSatisfy(\.isASCIIDigit) && !port.isEmpty) {
+        if Int(port) == nil && !(port.allSatisfy(isDigit) && !port.isEmpty) {
             throw EndpointError(description: "invalid bind address format: \(tryAddress)")
         }
         return "tcp://\(joinHostPort(host, port))\(path)"
@@ -298,7 +298,7 @@ public struct DockerEndpoint: Sendable, Equatable {
             portPart = authority[colon...]
         }
         if !portPart.isEmpty {
-            guard portPart.first == ":", portPart.dropFirst().allSatisfy(\.isASCIIDigit) else {
+            guard portPart.first == ":", portPart.dropFirst().allSatisfy(isDigit) else {
                 throw EndpointError(description: "parse \"\(url)\": invalid port \"\(portPart)\" after host")
             }
         }
@@ -306,6 +306,10 @@ public struct DockerEndpoint: Sendable, Equatable {
     }
 
     struct AddressError: Error {}
+
+    private static func isDigit(_ character: Character) -> Bool {
+        character >= "0" && character <= "9"
+    }
 
     /// Go's `net.SplitHostPort`.
     static func splitHostPort(_ hostPort: String) -> Result<(String, String), AddressError> {

@@ -60,15 +60,29 @@ public struct EngineDriver: Sendable {
         return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &g)) }.joined()
     }
 
-    /// Starts a build. The context is validated before anything is sent; its errors and the
+    /// Validates the build context and the Dockerfile (every file readable, `.dockerignore` valid)
+    /// without sending anything, so bad input fails before the engine is contacted.
+    public static func prepare(_ request: BuildRequest) throws(ContextError) -> PreparedContext {
+        let source: DockerfileSource
+        if let contents = request.dockerfileContents {
+            source = .stdin(contents)
+        } else if let f = request.dockerfile, !f.isEmpty {
+            source = .external(f)
+        } else {
+            source = .inContext("Dockerfile")
+        }
+        return PreparedContext(try ContextArchive(contextDirectory: request.contextPath, dockerfile: source))
+    }
+
+    /// Starts a build (with a context from `prepare`, or prepared here). Context errors and the
     /// engine's arrive as `.finished(.failed(…))`; a dropped connection as `.finished(.engineLost(…))`.
     public func start(
-        _ request: BuildRequest, buildID: String = EngineDriver.newBuildID(),
+        _ request: BuildRequest, context: PreparedContext? = nil, buildID: String = EngineDriver.newBuildID(),
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) -> AsyncStream<DriverEvent> {
         AsyncStream { continuation in
             let task = Task {
-                await run(request, buildID: buildID, environment: environment) { continuation.yield($0) }
+                await run(request, context: context, buildID: buildID, environment: environment) { continuation.yield($0) }
                 continuation.finish()
             }
             continuation.onTermination = { _ in task.cancel() }
@@ -81,7 +95,7 @@ public struct EngineDriver: Sendable {
     }
 
     private func run(
-        _ request: BuildRequest, buildID: String, environment: [String: String],
+        _ request: BuildRequest, context: PreparedContext?, buildID: String, environment: [String: String],
         emit: (DriverEvent) -> Void
     ) async {
         if let why = Self.unsupported(request) {
@@ -90,17 +104,9 @@ public struct EngineDriver: Sendable {
         }
         let archive: ContextArchive
         do {
-            let source: DockerfileSource
-            if let contents = request.dockerfileContents {
-                source = .stdin(contents)
-            } else if let f = request.dockerfile, !f.isEmpty {
-                source = .external(f)
-            } else {
-                source = .inContext("Dockerfile")
-            }
-            archive = try ContextArchive(contextDirectory: request.contextPath, dockerfile: source)
+            archive = try (context ?? Self.prepare(request)).take()
         } catch {
-            emit(.finished(.failed(error.description)))
+            emit(.finished(.failed("\(error)")))
             return
         }
         let query = Self.query(
@@ -172,6 +178,24 @@ public struct EngineDriver: Sendable {
         case .text(let t): emit(.output(t))
         case .malformed(let m): emit(.output("buildtop: skipped a malformed engine message: \(m)"))
         }
+    }
+}
+
+/// A validated build context, ready to stream once. Ownership passes to the driver's task.
+public final class PreparedContext: @unchecked Sendable {
+    private var archive: ContextArchive?
+
+    init(_ archive: ContextArchive) {
+        self.archive = archive
+    }
+
+    /// The Dockerfile name the archive uses (the `dockerfile` query parameter).
+    public var dockerfileName: String { archive?.dockerfileName ?? "Dockerfile" }
+
+    func take() throws(ContextError) -> ContextArchive {
+        guard let a = archive else { throw ContextError(description: "the build context was already sent") }
+        archive = nil
+        return a
     }
 }
 

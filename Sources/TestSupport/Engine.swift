@@ -48,15 +48,16 @@ public struct ProcessResult: Sendable {
     public var maxRSSKiB: Int?
 }
 
-/// Runs processes for tests (blocking reads on their own threads, never on the test's task).
+/// Runs processes for tests with posix_spawn: a clean signal mask for the child, pipes read on
+/// their own threads and a blocking `waitpid` on another, so nothing blocks the test's task.
 public final class ChildProcess: @unchecked Sendable {
-    public let process = Process()
-    private let outPipe = Pipe()
-    private let errPipe = Pipe()
+    /// Process id.
+    public let pid: pid_t
     private let lock = NSLock()
     private var out = Data()
     private var err = Data()
-    private let done = DispatchGroup()
+    private var exitStatus: Int32?
+    private let readers = DispatchGroup()
     private let rssFile: URL?
 
     /// Starts `executable` with `arguments`; `measureRSS` wraps it in /usr/bin/time.
@@ -68,38 +69,90 @@ public final class ChildProcess: @unchecked Sendable {
         env["SWIFT_BACKTRACE"] = "interactive=no"
         if let host = TestEngine.host { env["DOCKER_HOST"] = host }
         for (k, v) in environment { env[k] = v }
+        var argv = [executable] + arguments
         if measureRSS {
             let f = FileManager.default.temporaryDirectory.appendingPathComponent("rss-\(UUID().uuidString)")
             rssFile = f
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/time")
-            process.arguments = ["-f", "%M", "-o", f.path, executable] + arguments
+            argv = ["/usr/bin/time", "-f", "%M", "-o", f.path] + argv
         } else {
             rssFile = nil
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
         }
-        process.environment = env
-        if let currentDirectory { process.currentDirectoryURL = currentDirectory }
-        process.standardOutput = outPipe
-        process.standardError = errPipe
-        let inPipe = Pipe()
-        process.standardInput = inPipe
-        try process.run()
-        if let stdin { inPipe.fileHandleForWriting.write(stdin) }
-        try? inPipe.fileHandleForWriting.close()
-        for (pipe, isOut) in [(outPipe, true), (errPipe, false)] {
-            done.enter()
-            let h = pipe.fileHandleForReading
-            Thread.detachNewThread { [self] in
-                while true {
-                    let d = h.availableData
-                    if d.isEmpty { break }
-                    lock.withLock { if isOut { out.append(d) } else { err.append(d) } }
+        var inFD: [Int32] = [0, 0], outFD: [Int32] = [0, 0], errFD: [Int32] = [0, 0]
+        guard pipe(&inFD) == 0, pipe(&outFD) == 0, pipe(&errFD) == 0 else {
+            throw NSError(domain: "ChildProcess", code: Int(errno))
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, inFD[0], 0)
+        posix_spawn_file_actions_adddup2(&actions, outFD[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, errFD[1], 2)
+        for fd in inFD + outFD + errFD { posix_spawn_file_actions_addclose(&actions, fd) }
+        if let dir = currentDirectory { argv = ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", dir.path] + argv }
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attr, &empty)
+        var dflt = sigset_t()
+        sigemptyset(&dflt)
+        for sig in [SIGINT, SIGTERM, SIGPIPE, SIGCHLD, SIGHUP] { sigaddset(&dflt, sig) }
+        posix_spawnattr_setsigdefault(&attr, &dflt)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let cArgs = argv.map { strdup($0) } + [nil]
+        let cEnv = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            for p in cArgs { free(p) }
+            for p in cEnv { free(p) }
+        }
+        var child: pid_t = 0
+        let rc = posix_spawn(&child, argv[0], &actions, &attr, cArgs, cEnv)
+        let spawned = child
+        close(inFD[0]); close(outFD[1]); close(errFD[1])
+        guard rc == 0 else {
+            close(inFD[1]); close(outFD[0]); close(errFD[0])
+            throw NSError(domain: "ChildProcess: cannot start \(argv[0]): \(String(cString: strerror(rc)))", code: Int(rc))
+        }
+        pid = spawned
+        let writeFD = inFD[1]
+        let input = stdin ?? Data()
+        Thread.detachNewThread {
+            input.withUnsafeBytes { raw in
+                var off = 0
+                while off < raw.count {
+                    let n = write(writeFD, raw.baseAddress.map { $0 + off }, raw.count - off)
+                    if n <= 0 { break }
+                    off += n
                 }
-                done.leave()
+            }
+            close(writeFD)
+        }
+        for (fd, isOut) in [(outFD[0], true), (errFD[0], false)] {
+            readers.enter()
+            Thread.detachNewThread { [self] in
+                var buf = [UInt8](repeating: 0, count: 65536)
+                while true {
+                    let n = read(fd, &buf, buf.count)
+                    if n < 0, errno == EINTR { continue }
+                    if n <= 0 { break }
+                    let chunk = Data(buf[0..<n])
+                    lock.withLock { if isOut { out.append(chunk) } else { err.append(chunk) } }
+                }
+                close(fd)
+                readers.leave()
             }
         }
+        Thread.detachNewThread { [self] in
+            var status: Int32 = 0
+            while waitpid(spawned, &status, 0) < 0, errno == EINTR {}
+            let code: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+            lock.withLock { exitStatus = code }
+        }
     }
+
+    /// True until the process has exited.
+    public var isRunning: Bool { lock.withLock { exitStatus == nil } }
 
     /// Standard error so far.
     public var stderrSoFar: String { lock.withLock { String(decoding: err, as: UTF8.self) } }
@@ -109,7 +162,7 @@ public final class ChildProcess: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if condition(stderrSoFar) { return true }
-            if !process.isRunning { return condition(stderrSoFar) }
+            if !isRunning { return condition(stderrSoFar) }
             try? await Task.sleep(for: .milliseconds(50))
         }
         return false
@@ -117,30 +170,35 @@ public final class ChildProcess: @unchecked Sendable {
 
     /// Sends a signal.
     public func signal(_ sig: Int32) {
-        kill(process.processIdentifier, sig)
+        kill(pid, sig)
     }
 
-    /// Waits for the exit (polling, so no thread blocks in the cooperative pool).
+    /// Waits for the exit; after `timeout` seconds the process is killed.
     public func wait(timeout: Double = 300) async -> ProcessResult {
         let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning, Date() < deadline {
+        while isRunning, Date() < deadline {
             try? await Task.sleep(for: .milliseconds(20))
         }
-        if process.isRunning {
-            process.terminate()
-            try? await Task.sleep(for: .milliseconds(200))
+        if isRunning {
+            kill(pid, SIGKILL)
+            while isRunning { try? await Task.sleep(for: .milliseconds(20)) }
         }
+        // Grandchildren may keep the pipes open (a daemon started by a script): wait at most 5 s.
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            done.notify(queue: .global()) { c.resume() }
+            DispatchQueue.global().async {
+                _ = self.readers.wait(timeout: .now() + 5)
+                c.resume()
+            }
         }
         var rss: Int?
         if let rssFile, let text = try? String(contentsOf: rssFile, encoding: .utf8) {
             rss = text.split(separator: "\n").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.last
             try? FileManager.default.removeItem(at: rssFile)
         }
-        let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
         return lock.withLock {
-            ProcessResult(status: status, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self), maxRSSKiB: rss)
+            ProcessResult(
+                status: exitStatus ?? -1, stdout: String(decoding: out, as: UTF8.self),
+                stderr: String(decoding: err, as: UTF8.self), maxRSSKiB: rss)
         }
     }
 

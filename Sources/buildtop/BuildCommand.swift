@@ -137,6 +137,9 @@ struct BuildCommand: AsyncParsableCommand {
         let request = try makeRequest(environment: env)
         if let why = EngineDriver.unsupported(request) { throw CLIError(why) }
 
+        let prepared: PreparedContext
+        do { prepared = try EngineDriver.prepare(request) } catch { throw CLIError(error.description) }
+
         let endpoint: DockerEndpoint
         do {
             endpoint = try DockerEndpoint.resolve(
@@ -171,7 +174,7 @@ struct BuildCommand: AsyncParsableCommand {
                 asked = true
                 FDWriter.stderr.write("\nbuildtop: canceling the build on the engine (Ctrl-C again to quit now)\n")
                 do { try await driver.cancel(buildID: buildID) } catch {
-                    FDWriter.stderr.write("buildtop: \(error.description)\n")
+                    FDWriter.stderr.write("buildtop: \(error)\n")
                 }
             }
         }
@@ -180,7 +183,7 @@ struct BuildCommand: AsyncParsableCommand {
             interrupts.stop()
         }
         var result: BuildResult = .failed("the build ended without a result")
-        for await event in driver.start(request, buildID: buildID, environment: env) {
+        for await event in driver.start(request, context: prepared, buildID: buildID, environment: env) {
             progress.handle(0, event, now: wallClock())
             if case .finished(let r) = event { result = r }
         }
@@ -222,7 +225,7 @@ enum AtomicFile {
 }
 
 /// Delivers SIGINT/SIGTERM as an async sequence instead of killing the process.
-final class InterruptWatcher: Sendable {
+final class InterruptWatcher: @unchecked Sendable {  // sources are set once; cancel() is thread-safe
     let signals: AsyncStream<Int32>
     private let sources: [any DispatchSourceSignal]
 

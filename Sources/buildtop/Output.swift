@@ -103,7 +103,9 @@ final class HeadlessProgress {
             default: break
             }
         case .output(let text):
-            if mode != .quiet { emit(i, text + "\n") }
+            // Text outside the status stream (e.g. "Successfully tagged …"): plain mode only, so
+            // rawjson output stays pure JSON.
+            if mode == .plain { emit(i, text + "\n") }
         case .finished(let result):
             if mode == .plain { emit(i, builds[i].printer.finish(now: now)) }
             flush(i)

@@ -78,6 +78,16 @@ struct ReplayCommand: AsyncParsableCommand {
             progressOut.handle(entry.file, entry.event, now: lastTime[entry.file] ?? .zero)
         }
         for (i, _) in files.enumerated() {
+            // A rawjson stream has no final error record (buildx prints `ERROR: …` beside it, which a
+            // saved file may lack): a failed or canceled step decides the result then.
+            if case .succeeded = results[i] {
+                let st = progressOut.builds[i].state
+                if let failed = st.failedStep {
+                    results[i] = .failed(failed.vertex.error)
+                } else if st.steps.contains(where: { $0.state == .canceled }) {
+                    results[i] = .canceled
+                }
+            }
             progressOut.handle(i, .finished(results[i]), now: lastTime[i] ?? .zero)
         }
         for i in problems.keys.sorted() {

@@ -1,0 +1,39 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The engine dies mid-build: buildtop reports the lost connection in one line and exits non-zero.
+@Suite(.serialized, .enabled(if: TestEngine.enabled, "needs the private engine: run scripts/test.sh"))
+struct EngineLossTests {
+    @Test func engineKilledMidBuild() async throws {
+        // A second private engine of our own, so killing it leaves the shared one alone.
+        let state = URL(fileURLWithPath: "/tmp/bt-kill-\(UUID().uuidString.prefix(6))")
+        let script = Fixtures.repositoryRoot.appendingPathComponent("scripts/engine.sh").path
+        let env = ["BUILDTOP_STATE_DIR": state.path]
+        let start = try await ChildProcess.run(script, ["start"], environment: env, timeout: 120)
+        defer {
+            // Never leave the second engine behind, even when an expectation failed.
+            let stop = Process()
+            stop.executableURL = URL(fileURLWithPath: script)
+            stop.arguments = ["stop"]
+            stop.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
+            try? stop.run()
+            stop.waitUntilExit()
+            try? FileManager.default.removeItem(at: state)
+        }
+        #expect(start.status == 0, "\(start.stderr)")
+        let host = start.stdout.split(separator: "\n").last.map(String.init) ?? ""
+        let dir = try TestEngine.tempDir("kill")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try TestEngine.write(["Dockerfile": "FROM localbase\nRUN echo running-\(UUID().uuidString.prefix(4)) && sleep 120\n"], in: dir)
+        let p = try ChildProcess(TestEngine.binary, ["build", "--progress=plain", "--network", "none", dir.path], environment: ["DOCKER_HOST": host])
+        #expect(await p.waitForStderr(timeout: 60) { $0.contains(" running-") }, "\(p.stderrSoFar)")
+        let pidText = try String(contentsOf: state.appendingPathComponent("engine/docker.pid"), encoding: .utf8)
+        let pid = try #require(Int32(pidText.trimmingCharacters(in: .whitespacesAndNewlines)))
+        kill(pid, SIGKILL)
+        let r = await p.wait(timeout: 60)
+        #expect(r.status == 1)
+        let last = r.stderr.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(last.hasPrefix("ERROR: engine connection lost"), "\(r.stderr.suffix(500))")
+    }
+}

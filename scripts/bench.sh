@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Usage: scripts/bench.sh
+#
+# Prints, side by side in one run (ratios, not absolute times: machines are noisy):
+#  1. client CPU seconds and peak RSS of `buildtop build --progress=plain` vs
+#     `/usr/bin/docker build --progress=plain` on the same build logging 400k lines
+#     (`RUN seq 1 400000`, like the chatty fixture), on the private engine;
+#  2. replay throughput of a >= 100 MB rawjson file through buildtop's decoder + base64 +
+#     reducer vs python3 `json.loads` per line on the same file.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+cd "$root"
+"$root/scripts/setup-debian.sh" >&2
+command -v python3 >/dev/null || { apt-get install -y -q python3 >&2; }
+swift build -c release --product buildtop >&2
+bin="$root/.build/release/buildtop"
+work=$(mktemp -d /tmp/buildtop-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+# --- 1. chatty build ----------------------------------------------------------------------------
+bench_build() {
+    mkdir -p "$work/chatty"
+    printf 'FROM localbase\nRUN seq 1 400000\n' > "$work/chatty/Dockerfile"
+    local runs=${BENCH_RUNS:-3}
+    printf '\n%-34s %10s %10s %12s\n' "chatty build (${runs} runs, median)" "user+sys s" "peak RSS" "exit"
+    for who in buildtop docker; do
+        local cpus=() rsss=() code=0
+        for _ in $(seq "$runs"); do
+            if [[ $who == buildtop ]]; then
+                /usr/bin/time -f '%U %S %M' -o "$work/t" "$bin" build --progress=plain --no-cache --network none "$work/chatty" \
+                    >/dev/null 2>"$work/out" || code=$?
+            else
+                DOCKER_BUILDKIT=1 /usr/bin/time -f '%U %S %M' -o "$work/t" /usr/bin/docker build --progress=plain --no-cache \
+                    --network none "$work/chatty" >/dev/null 2>"$work/out" || code=$?
+            fi
+            read -r u s m < <(tail -n 1 "$work/t")
+            cpus+=("$(python3 -c "print(round($u+$s,3))")")
+            rsss+=("$m")
+        done
+        local cpu rss
+        cpu=$(printf '%s\n' "${cpus[@]}" | sort -g | sed -n "$(( (runs + 1) / 2 ))p")
+        rss=$(printf '%s\n' "${rsss[@]}" | sort -g | sed -n "$(( (runs + 1) / 2 ))p")
+        printf '%-34s %10s %8s KiB %12s\n' "$who" "$cpu" "$rss" "$code"
+        eval "${who}_cpu=$cpu ${who}_rss=$rss"
+        grep -c ' ' "$work/out" | xargs printf '%-34s %10s\n' "  ($who printed lines)"
+    done
+    python3 -c "print('%-34s %10.2fx %10.2fx   (target <= 0.5x)' % ('ratio buildtop/docker', $buildtop_cpu/max($docker_cpu,0.001), $buildtop_rss/$docker_rss))"
+}
+
+# --- 2. replay throughput -----------------------------------------------------------------------
+bench_replay() {
+    local fixture="$root/../shared/fixtures/rawjson/chatty.jsonl"
+    [[ -f $fixture ]] || fixture=${BUILDTOP_FIXTURES:-}/rawjson/chatty.jsonl
+    python3 - "$fixture" "$work/big.jsonl" <<'PY'
+import sys
+src, dst = sys.argv[1], sys.argv[2]
+lines = open(src, encoding="utf-8").read().splitlines()
+size, rep = 0, 0
+with open(dst, "w", encoding="utf-8") as out:
+    while size < 100 * 1000 * 1000:
+        for l in lines:
+            l = l.replace('"sha256:', '"sha256:%05d' % rep) + "\n"
+            out.write(l)
+            size += len(l)
+        rep += 1
+PY
+    local mb
+    mb=$(python3 -c "import os;print(round(os.path.getsize('$work/big.jsonl')/1e6,1))")
+    cat "$work/big.jsonl" > /dev/null  # warm the page cache for both
+    printf '\n%-34s %10s %10s\n' "replay of ${mb} MB rawjson" "seconds" "MB/s"
+    local bt py
+    bt=$("$bin" bench-replay "$work/big.jsonl")
+    local bts btm
+    bts=$(sed -E 's/.*seconds=([0-9.]+).*/\1/' <<<"$bt"); btm=$(sed -E 's/.*MBps=([0-9.]+).*/\1/' <<<"$bt")
+    printf '%-34s %10s %10s   (%s)\n' "buildtop decode+base64+reduce" "$bts" "$btm" "$(cut -d' ' -f2-4 <<<"$bt")"
+    py=$(python3 - "$work/big.jsonl" <<'PY'
+import json, sys, time, os
+path = sys.argv[1]
+t = time.perf_counter()
+n = 0
+with open(path, "rb") as f:
+    for line in f:
+        json.loads(line)
+        n += 1
+s = time.perf_counter() - t
+print("%.3f %.1f" % (s, os.path.getsize(path) / 1e6 / s))
+PY
+)
+    printf '%-34s %10s %10s\n' "python3 json.loads per line" ${py}
+    python3 -c "print('%-34s %10.2fx   (target >= 2x)' % ('ratio buildtop/python', $btm/${py#* }))"
+}
+
+echo "buildtop benchmarks ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores)"
+bench_replay
+BENCH_ENGINE=1 "$root/scripts/with-engine.sh" true >/dev/null 2>&1 || true
+"$root/scripts/with-engine.sh" bash -c "$(declare -f bench_build); bin='$bin' work='$work' bench_build"

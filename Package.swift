@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", exact: "2.101.3"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", exact: "2.37.6"),
         .package(url: "https://github.com/apple/swift-protobuf.git", exact: "1.39.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", exact: "6.2.2"),
     ],
     targets: [
         // Core: pure value types and the reducer.
@@ -42,11 +43,28 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // UI: cell grid and text, no curses.
+        .target(name: "TerminalKit", swiftSettings: strict),
+        // UI: pure drawing of app state into a Screen.
+        .target(name: "Views", dependencies: ["BuildModel", "TerminalKit"], swiftSettings: strict),
+        // UI: app state, reducer, keymaps, themes, runtime.
+        .target(
+            name: "App",
+            dependencies: [
+                "BuildModel", "BuildEvents", "Views", "TerminalKit", "Docker",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict
+        ),
+        // Backend: the only code that calls ncurses.
+        .systemLibrary(name: "CNcurses", providers: [.apt(["libncurses-dev"])]),
+        .target(name: "CTermGuard", linkerSettings: [.linkedLibrary("ncursesw")]),
+        .target(name: "CursesBackend", dependencies: ["TerminalKit", "CNcurses", "CTermGuard"], swiftSettings: strict),
         // Executable.
         .executableTarget(
             name: "buildtop",
             dependencies: [
-                "BuildModel", "BuildEvents", "Docker",
+                "BuildModel", "BuildEvents", "Docker", "TerminalKit", "Views", "App", "CursesBackend",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -56,6 +74,9 @@ let package = Package(
         .testTarget(name: "BuildModelTests", dependencies: ["BuildModel", "BuildEvents", "TestSupport"]),
         .testTarget(name: "BuildEventsTests", dependencies: ["BuildModel", "BuildEvents", "TestSupport"]),
         .testTarget(name: "DockerTests", dependencies: ["Docker", "BuildModel", "TestSupport"]),
+        .testTarget(name: "TerminalKitTests", dependencies: ["TerminalKit"]),
+        .testTarget(name: "ViewsTests", dependencies: ["Views", "App", "TerminalKit", "BuildModel", "BuildEvents", "TestSupport"]),
+        .testTarget(name: "AppTests", dependencies: ["App", "Views", "TerminalKit", "BuildModel", "BuildEvents", "TestSupport"]),
         .testTarget(name: "EngineTests", dependencies: ["Docker", "BuildModel", "BuildEvents", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

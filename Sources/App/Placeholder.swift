@@ -1,0 +1,2 @@
+// Filled by the UI work.
+import Views

@@ -1,0 +1,2 @@
+// Filled by the curses backend work.
+import TerminalKit

@@ -109,12 +109,26 @@ struct JSONReader {
         }
     }
 
-    /// Locates a string's raw bytes (between the quotes) without decoding it.
+    /// Locates a string's raw bytes (between the quotes) without decoding it; scans eight bytes
+    /// at a time for a quote or a backslash.
     mutating func rawString() throws(JSONError) -> (start: Int, end: Int, escaped: Bool) {
         try expect(34)
         let start = i
         var escaped = false
-        while i < p.count {
+        guard let base = p.baseAddress else { throw fail("unterminated string") }
+        let raw = UnsafeRawPointer(base)
+        let n = p.count
+        while true {
+            while i + 8 <= n {
+                let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                let q = w ^ 0x2222_2222_2222_2222
+                let b = w ^ 0x5C5C_5C5C_5C5C_5C5C
+                let zq = (q &- 0x0101_0101_0101_0101) & ~q
+                let zb = (b &- 0x0101_0101_0101_0101) & ~b
+                if (zq | zb) & 0x8080_8080_8080_8080 != 0 { break }
+                i += 8
+            }
+            guard i < n else { throw fail("unterminated string") }
             let c = p[i]
             if c == 34 {
                 let end = i
@@ -128,7 +142,6 @@ struct JSONReader {
             }
             i += 1
         }
-        throw fail("unterminated string")
     }
 
     /// Reads a string value (`null` reads as empty).

@@ -35,15 +35,24 @@ public struct RawJSONDecoder: Sendable {
                     continue
                 }
                 if c == 123 {
-                    guard let end = RawJSONDecoder.valueEnd(buf, from: pos) else {
-                        if final {
-                            items.append(.malformed("truncated JSON value at end of stream (\(n - pos) bytes)"))
-                            pos = n
+                    // Parse in place; a value cut by the end of the buffer waits for more bytes.
+                    var r = JSONReader(buf, at: pos)
+                    do throws(JSONError) {
+                        let status = try SolveStatusJSON.read(&r)
+                        items.append(.status(status))
+                        pos = r.i
+                    } catch {
+                        if error.offset >= n || RawJSONDecoder.valueEnd(buf, from: pos) == nil {
+                            if final {
+                                items.append(.malformed("truncated JSON value at end of stream (\(n - pos) bytes)"))
+                                pos = n
+                            }
+                            break
                         }
-                        break
+                        let end = RawJSONDecoder.valueEnd(buf, from: pos) ?? n
+                        items.append(.malformed("invalid rawjson status: \(error)"))
+                        pos = end
                     }
-                    items.append(RawJSONDecoder.decodeValue(UnsafeBufferPointer(rebasing: buf[pos..<end])))
-                    pos = end
                     continue
                 }
                 // A stray text line.

@@ -15,7 +15,7 @@ public enum BuildPhase: String, Sendable, Equatable {
 /// I/O that the reducer asks the runtime to perform.
 public enum BuildEffect: Sendable, Equatable {
     /// Append these lines of step `stepID` to the build's spill file; they left memory.
-    case spillLog(stepID: String, lines: [LogLine])
+    case spillLog(stepID: String, lines: LogBatch)
 }
 
 /// The model of one build: a fold of BuildKit status updates with BuildKit's own semantics
@@ -283,7 +283,7 @@ public struct BuildState: Sendable, Equatable {
             let excess = logMemoryBytes - target
             let keep = max(0, before - excess)
             let lines = steps[i].log.spillOldest(keepBytes: keep)
-            guard !lines.isEmpty else { break }
+            guard lines.count > 0 else { break }
             let freed = before - steps[i].log.memoryBytes
             logMemoryBytes -= freed
             logSpilledBytes += freed

@@ -15,137 +15,297 @@ public struct LogLine: Sendable, Equatable {
     }
 }
 
-/// The output of one step: log deltas split into lines per stream, with each stream's unfinished
-/// tail kept apart until its newline arrives.
-///
-/// Complete lines live in one flat byte buffer (cheap for 100k-line logs). The oldest lines can be
-/// moved out (`spillOldest`) when the build's memory budget is exceeded; their count is kept so
-/// line numbers stay stable and the runtime can read them back from the spill file.
-public struct StepLog: Sendable, Equatable {
-    private var bytes: [UInt8] = []
-    private var ends: [Int] = []
-    private var streams: [UInt8] = []
-    private var times: [Timestamp] = []
-    private var partials: [Partial] = []
+/// A log delta as it arrived: raw bytes of one stream at one time.
+public struct LogChunk: Sendable, Equatable {
+    /// 1 = stdout, 2 = stderr.
+    public var stream: Int
+    /// Time of the chunk.
+    public var time: Timestamp
+    /// Raw bytes (not line aligned).
+    public var data: [UInt8]
 
-    /// Lines moved out of memory (they precede the lines held here).
-    public private(set) var spilledLines = 0
-    /// Bytes moved out of memory.
-    public private(set) var spilledBytes = 0
+    /// Creates a chunk.
+    public init(stream: Int, time: Timestamp, data: [UInt8]) {
+        self.stream = stream
+        self.time = time
+        self.data = data
+    }
+}
 
-    struct Partial: Sendable, Equatable {
+/// Chunks that left memory together (for the spill file), with the line count they completed.
+public struct LogBatch: Sendable, Equatable {
+    /// The chunks, oldest first.
+    public var chunks: [LogChunk] = []
+    /// Newlines in these chunks (complete lines they end).
+    public var lineCount = 0
+
+    /// Creates a batch.
+    public init(chunks: [LogChunk] = [], lineCount: Int = 0) {
+        self.chunks = chunks
+        self.lineCount = lineCount
+    }
+
+    /// Number of chunks.
+    public var count: Int { chunks.count }
+}
+
+/// Splits chunks into lines per stream: a stream's unfinished tail waits for its newline, and a
+/// line takes the time of the chunk it began in. Complete lines come out in the order their
+/// newlines arrived.
+public struct LineSplitter: Sendable, Equatable {
+    struct Tail: Sendable, Equatable {
         var stream: Int
         var time: Timestamp
         var bytes: [UInt8]
     }
 
+    private var tails: [Tail] = []
+
+    /// Creates a splitter with no pending tails.
+    public init() {}
+
+    /// Feeds a chunk; calls `emit` for each line it completes.
+    public mutating func feed(_ c: LogChunk, _ emit: (LogLine) -> Void) {
+        feed(stream: c.stream, time: c.time, data: c.data[...], emit)
+    }
+
+    /// Feeds raw bytes of a stream.
+    public mutating func feed(stream: Int, time: Timestamp, data: ArraySlice<UInt8>, _ emit: (LogLine) -> Void) {
+        guard !data.isEmpty else { return }
+        var ti = tails.firstIndex { $0.stream == stream }
+        var start = data.startIndex
+        var i = start
+        while i < data.endIndex {
+            if data[i] == 10 {
+                if let t = ti {
+                    emit(LogLine(stream: stream, time: tails[t].time, text: tails[t].bytes + data[start..<i]))
+                    tails.remove(at: t)
+                    ti = nil
+                } else {
+                    emit(LogLine(stream: stream, time: time, text: Array(data[start..<i])))
+                }
+                start = i + 1
+            }
+            i += 1
+        }
+        if start < data.endIndex {
+            if let t = ti {
+                tails[t].bytes.append(contentsOf: data[start...])
+            } else {
+                tails.append(Tail(stream: stream, time: time, bytes: Array(data[start...])))
+            }
+        }
+    }
+
+    /// Unfinished tails, in the order they began.
+    public var partialLines: [LogLine] { tails.map { LogLine(stream: $0.stream, time: $0.time, text: $0.bytes) } }
+
+    /// Forgets the tails (used when a window starts mid-line).
+    public mutating func reset() { tails.removeAll() }
+}
+
+/// The output of one step, kept as the chunks that arrived: appending is a copy and a count, no
+/// per-line work, so a 100 MB status stream folds at memory speed. Lines are split on demand
+/// (`lines`, `tail`) with BuildKit's per-stream semantics (`LineSplitter`).
+///
+/// The oldest chunks can leave memory (`spillOldest`) when the build's budget is exceeded; the
+/// line count and each stream's unfinished tail at that boundary are kept, so line numbers stay
+/// stable and the lines held in memory split exactly as they would have.
+public struct StepLog: Sendable, Equatable {
+    private var data: [UInt8] = []
+    private var starts: [Int] = []
+    private var streams: [UInt8] = []
+    private var times: [Timestamp] = []
+    private var newlines: [Int32] = []
+    private var memoryNewlines = 0
+    /// Each stream's unfinished tail at the spill boundary.
+    private var carry = LineSplitter()
+    private var flushed = false
+
+    /// Complete lines that left memory.
+    public private(set) var spilledLines = 0
+    /// Bytes that left memory.
+    public private(set) var spilledBytes = 0
+
     /// Creates an empty log.
     public init() {}
 
-    /// Complete lines ever received (spilled + in memory).
-    public var totalLines: Int { spilledLines + ends.count }
+    /// Complete lines ever received.
+    public var totalLines: Int { spilledLines + memoryNewlines + (flushed ? flushedTails : 0) }
+    private var flushedTails = 0
     /// Complete lines held in memory.
-    public var memoryLineCount: Int { ends.count }
-    /// Bytes held in memory (complete lines and partial tails).
-    public var memoryBytes: Int { bytes.count + partials.reduce(0) { $0 + $1.bytes.count } }
+    public var memoryLineCount: Int { memoryNewlines + (flushed ? flushedTails : 0) }
+    /// Bytes held in memory (data and per-chunk records).
+    public var memoryBytes: Int { data.count + starts.count * 32 }
+    /// Chunks held in memory.
+    public var chunkCount: Int { starts.count }
     /// True when nothing was ever logged.
-    public var isEmpty: Bool { totalLines == 0 && partials.isEmpty }
+    public var isEmpty: Bool { totalLines == 0 && data.isEmpty && carry.partialLines.isEmpty }
 
-    /// Appends a log delta; returns the number of lines it completed.
+    /// Appends a log delta; returns the number of newlines (completed lines) in it.
     @discardableResult
-    public mutating func append(stream: Int, data: [UInt8], time: Timestamp) -> Int {
-        guard !data.isEmpty else { return 0 }
-        var completed = 0
-        var start = 0
-        let pi = partials.firstIndex { $0.stream == stream }
-        var lineTime = pi.map { partials[$0].time } ?? time
-        data.withUnsafeBufferPointer { buf in
-            var i = 0
-            let n = buf.count
-            while i < n {
-                if buf[i] == 10 {
-                    if start == 0, let pi {
-                        bytes.append(contentsOf: partials[pi].bytes)
-                    }
-                    bytes.append(contentsOf: buf[start..<i])
-                    ends.append(bytes.count)
-                    streams.append(UInt8(truncatingIfNeeded: stream))
-                    times.append(lineTime)
-                    lineTime = time
-                    completed += 1
-                    start = i + 1
-                }
-                i += 1
-            }
+    public mutating func append(stream: Int, data chunk: [UInt8], time: Timestamp) -> Int {
+        guard !chunk.isEmpty else { return 0 }
+        let n = chunk.withUnsafeBufferPointer { StepLog.countNewlines($0) }
+        starts.append(data.count)
+        streams.append(UInt8(truncatingIfNeeded: stream))
+        times.append(time)
+        newlines.append(Int32(truncatingIfNeeded: n))
+        data.append(contentsOf: chunk)
+        memoryNewlines += n
+        return n
+    }
+
+    /// Newline bytes in a buffer, eight bytes at a time.
+    static func countNewlines(_ buf: UnsafeBufferPointer<UInt8>) -> Int {
+        guard let base = buf.baseAddress else { return 0 }
+        let raw = UnsafeRawPointer(base)
+        var i = 0
+        var count = 0
+        let n = buf.count
+        while i + 8 <= n {
+            let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) ^ 0x0A0A_0A0A_0A0A_0A0A
+            // Exact zero-byte flags: high bit set in each byte of w that is zero.
+            let t = ~(((w & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x7F7F_7F7F_7F7F_7F7F) | w | 0x7F7F_7F7F_7F7F_7F7F)
+            count += t.nonzeroBitCount
+            i += 8
         }
-        if let pi {
-            if completed > 0 {
-                partials.remove(at: pi)
-                if start < data.count {
-                    partials.append(Partial(stream: stream, time: time, bytes: Array(data[start...])))
-                }
-            } else {
-                partials[pi].bytes.append(contentsOf: data)
-            }
-        } else if start < data.count {
-            partials.append(Partial(stream: stream, time: time, bytes: Array(data[start...])))
+        while i < n {
+            if base[i] == 10 { count += 1 }
+            i += 1
         }
-        return completed
+        return count
+    }
+
+    /// The chunk at index `i` of those in memory.
+    public func chunk(_ i: Int) -> LogChunk {
+        let end = i + 1 < starts.count ? starts[i + 1] : data.count
+        return LogChunk(stream: Int(streams[i]), time: times[i], data: Array(data[starts[i]..<end]))
+    }
+
+    private func forEachLine(fromChunk first: Int, splitter: LineSplitter, _ body: (LogLine) -> Void) -> LineSplitter {
+        var s = splitter
+        var i = first
+        while i < starts.count {
+            let end = i + 1 < starts.count ? starts[i + 1] : data.count
+            s.feed(stream: Int(streams[i]), time: times[i], data: data[starts[i]..<end], body)
+            i += 1
+        }
+        return s
     }
 
     /// Turns unfinished tails into lines (at the end of the build).
     public mutating func flushPartials() {
-        for p in partials {
-            bytes.append(contentsOf: p.bytes)
-            ends.append(bytes.count)
-            streams.append(UInt8(truncatingIfNeeded: p.stream))
-            times.append(p.time)
-        }
-        partials.removeAll()
-    }
-
-    /// The in-memory line at absolute index `index` (nil when spilled or out of range).
-    public func line(_ index: Int) -> LogLine? {
-        let i = index - spilledLines
-        guard i >= 0, i < ends.count else { return nil }
-        let s = i == 0 ? 0 : ends[i - 1]
-        return LogLine(stream: Int(streams[i]), time: times[i], text: Array(bytes[s..<ends[i]]))
+        flushed = true
+        flushedTails = partialLines.count
     }
 
     /// In-memory lines from absolute index `from` (clamped to what is held).
     public func lines(from: Int = 0) -> [LogLine] {
-        let first = max(from, spilledLines)
-        guard first < totalLines else { return [] }
-        return (first..<totalLines).compactMap { line($0) }
+        var out: [LogLine] = []
+        var index = spilledLines
+        let rest = forEachLine(fromChunk: 0, splitter: carry) { line in
+            if index >= from { out.append(line) }
+            index += 1
+        }
+        if flushed {
+            for p in rest.partialLines {
+                if index >= from { out.append(p) }
+                index += 1
+            }
+        }
+        return out
     }
 
-    /// The last `count` complete lines held in memory.
+    /// The in-memory line at absolute index `index`.
+    public func line(_ index: Int) -> LogLine? {
+        lines(from: index).first
+    }
+
+    /// The last `count` complete lines held in memory, splitting only the chunks needed.
     public func tail(_ count: Int) -> [LogLine] {
-        lines(from: max(spilledLines, totalLines - count))
+        guard count > 0 else { return [] }
+        // Walk back until the window holds enough newlines; lines that began before the window are
+        // cut, so take one more per stream and drop each stream's first line.
+        var need = count + 2
+        var j = starts.count
+        while j > 0, need > 0 {
+            j -= 1
+            need -= Int(newlines[j])
+        }
+        if j == 0 {
+            let all = lines(from: 0)
+            return Array(all.suffix(count))
+        }
+        var seen = Set<Int>()
+        var out: [LogLine] = []
+        let rest = forEachLine(fromChunk: j, splitter: LineSplitter()) { line in
+            if seen.insert(line.stream).inserted { return }  // may have begun before the window
+            out.append(line)
+        }
+        if flushed { out += rest.partialLines }
+        return Array(out.suffix(count))
     }
 
-    /// Unfinished tails, one per stream that has one, in arrival order.
+    /// Unfinished tails, one per stream that has one, in the order they began.
     public var partialLines: [LogLine] {
-        partials.map { LogLine(stream: $0.stream, time: $0.time, text: $0.bytes) }
+        guard !flushed else { return [] }
+        return forEachLine(fromChunk: 0, splitter: carry) { _ in }.partialLines
     }
 
-    /// Moves the oldest lines out of memory until at most `keepBytes` of complete lines remain;
-    /// returns the lines removed (for the runtime to write to the spill file).
-    public mutating func spillOldest(keepBytes: Int) -> [LogLine] {
-        guard bytes.count > keepBytes, !ends.isEmpty else { return [] }
-        let cutBytes = bytes.count - keepBytes
+    /// Moves the oldest chunks out of memory until it holds at most `keepBytes` (as
+    /// `memoryBytes` counts them); returns them for the runtime's spill file.
+    public mutating func spillOldest(keepBytes: Int) -> LogBatch {
+        guard memoryBytes > keepBytes, !starts.isEmpty else { return LogBatch() }
+        // Smallest k whose removal brings memory under keepBytes.
+        let total = memoryBytes
         var k = 0
-        while k < ends.count, ends[k] <= cutBytes { k += 1 }
-        if k == 0 { k = 1 }
-        let removed = (spilledLines..<(spilledLines + k)).compactMap { line($0) }
-        let removedBytes = ends[k - 1]
-        bytes.removeFirst(removedBytes)
-        ends.removeFirst(k)
-        for j in ends.indices { ends[j] -= removedBytes }
+        var freed = 0
+        while k < starts.count, total - freed > keepBytes {
+            let end = k + 1 < starts.count ? starts[k + 1] : data.count
+            freed += end - starts[k] + 32
+            k += 1
+        }
+        let cut = k < starts.count ? starts[k] : data.count
+        var batch = LogBatch()
+        batch.chunks.reserveCapacity(k)
+        var lines = 0
+        for i in 0..<k {
+            let c = chunk(i)
+            batch.chunks.append(c)
+            lines += Int(newlines[i])
+            // Keep each stream's unfinished tail across the boundary, without splitting lines.
+            carry.carryOver(c)
+        }
+        batch.lineCount = lines
+        data.removeFirst(cut)
+        starts.removeFirst(k)
+        for j in starts.indices { starts[j] -= cut }
         streams.removeFirst(k)
         times.removeFirst(k)
-        spilledLines += k
-        spilledBytes += removedBytes
-        return removed
+        newlines.removeFirst(k)
+        memoryNewlines -= lines
+        spilledLines += lines
+        spilledBytes += cut
+        return batch
+    }
+}
+
+extension LineSplitter {
+    /// Advances the tails past a chunk without producing lines: after its last newline only the
+    /// bytes that follow remain pending for its stream.
+    mutating func carryOver(_ c: LogChunk) {
+        guard !c.data.isEmpty else { return }
+        let ti = tails.firstIndex { $0.stream == c.stream }
+        if let last = c.data.lastIndex(of: 10) {
+            if let ti { tails.remove(at: ti) }
+            if last + 1 < c.data.count {
+                tails.append(Tail(stream: c.stream, time: c.time, bytes: Array(c.data[(last + 1)...])))
+            }
+        } else if let ti {
+            tails[ti].bytes.append(contentsOf: c.data)
+        } else {
+            tails.append(Tail(stream: c.stream, time: c.time, bytes: c.data))
+        }
     }
 }

@@ -8,6 +8,7 @@ public final class LogSpill: @unchecked Sendable {
     public let directory: URL
     private let lock = NSLock()
     private var handles: [String: FileHandle] = [:]
+    private var splitters: [String: LineSplitter] = [:]
 
     /// Creates a spill store in `directory` (created on first write).
     public init(directory: URL) {
@@ -17,6 +18,18 @@ public final class LogSpill: @unchecked Sendable {
     private func file(for stepID: String) -> URL {
         let safe = stepID.map { $0.isLetter || $0.isNumber ? $0 : "_" }
         return directory.appendingPathComponent(String(safe) + ".log")
+    }
+
+    /// Appends the chunks of a step that left memory, as the lines they complete (a splitter per
+    /// step keeps unfinished tails until their newline arrives).
+    public func append(stepID: String, lines batch: LogBatch) throws {
+        var lines: [LogLine] = []
+        lock.withLock {
+            var s = splitters[stepID] ?? LineSplitter()
+            for c in batch.chunks { s.feed(c) { lines.append($0) } }
+            splitters[stepID] = s
+        }
+        try append(stepID: stepID, lines: lines)
     }
 
     /// Appends lines of a step.

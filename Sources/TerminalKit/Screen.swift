@@ -1,5 +1,6 @@
 /// One cell of the screen: a grapheme and its style. A wide grapheme occupies its cell and the
-/// next, which holds `text == ""` (a continuation).
+/// next (more for the rare grapheme wider than 2, see ``TextWidth``), which hold `text == ""`
+/// (continuations); a row's text is the concatenation of its cells' texts, as tmux shows it.
 public struct Cell: Sendable, Hashable {
     /// The grapheme shown, `" "` when empty, `""` for the right half of a wide grapheme.
     public var text: String
@@ -35,47 +36,113 @@ public struct Screen: Sendable, Equatable {
         return cells[y * size.width + x]
     }
 
-    /// Sets one cell (ignored outside).
+    /// Sets one cell (ignored outside). The cell's text is one grapheme: a wide one also takes
+    /// the cells to its right (continuations), or becomes a space when it does not fit before the
+    /// right edge; a zero-width one is ignored. Overwriting part of a wide grapheme blanks the
+    /// rest of it. A continuation (`""`) only restyles the right half of a wide grapheme; anywhere
+    /// else it is a space.
     public mutating func set(x: Int, y: Int, _ cell: Cell) {
         guard x >= 0, y >= 0, x < size.width, y < size.height else { return }
         let i = y * size.width + x
-        // Overwriting half of a wide grapheme blanks its other half.
-        if cells[i].text.isEmpty, x > 0 { cells[i - 1] = Cell(" ", style: cells[i - 1].style) }
-        if !cells[i].text.isEmpty, x + 1 < size.width, cells[i + 1].text.isEmpty, TextWidth.width(of: Character(cells[i].text.isEmpty ? " " : cells[i].text)) == 2 {
-            cells[i + 1] = Cell(" ", style: cells[i + 1].style)
+        if cell.text.isEmpty {
+            if cells[i].text.isEmpty, x > 0 {
+                cells[i].style = cell.style
+            } else {
+                put(" ", width: 1, x: x, y: y, style: cell.style)
+            }
+            return
         }
-        cells[i] = cell
+        let w = TextWidth.width(cell.text)
+        guard w > 0 else { return }
+        if x + w > size.width {
+            put(" ", width: 1, x: x, y: y, style: cell.style)
+        } else {
+            put(cell.text, width: w, x: x, y: y, style: cell.style)
+        }
     }
 
-    /// Writes text (already sanitized) from (x, y) to the right, clipped to `clip`; a wide grapheme
-    /// that does not fit is replaced by a space. Returns the columns used.
+    /// Puts a grapheme of width `w` ≥ 1 at (x, y): head plus `w - 1` continuations; the caller
+    /// checks that it fits. Blanks the rest of any wide grapheme it cuts.
+    private mutating func put(_ text: String, width w: Int, x: Int, y: Int, style: Style) {
+        let row = y * size.width
+        // A continuation at x: blank the head and continuations to its left.
+        if cells[row + x].text.isEmpty {
+            var h = x - 1
+            while h > 0, cells[row + h].text.isEmpty { h -= 1 }
+            for k in max(0, h)..<x { cells[row + k].text = " " }
+        }
+        // Continuations right after the new grapheme lose their head.
+        var e = x + w
+        while e < size.width, cells[row + e].text.isEmpty {
+            cells[row + e].text = " "
+            e += 1
+        }
+        cells[row + x] = Cell(text, style: style)
+        for k in (x + 1)..<(x + w) { cells[row + k] = Cell("", style: style) }
+    }
+
+    /// Writes text from (x, y) to the right, clipped to `clip`, and returns the columns it
+    /// advanced (up to the clip's right edge).
+    ///
+    /// Zero-width grapheme clusters (a combining mark with no base, controls, BiDi controls) are
+    /// skipped, never written as a cell of their own: even unsanitized text cannot put a control
+    /// into a cell, but untrusted text must go through ``Sanitizer`` first to have escape
+    /// sequences removed and controls made visible. A wide grapheme cut by the clip's right
+    /// (or left) edge leaves spaces in the cells it would take inside the clip.
     @discardableResult
     public mutating func write(_ text: String, x: Int, y: Int, style: Style, clip: Rect? = nil) -> Int {
         let area = (clip ?? bounds).intersection(bounds)
-        guard y >= area.y, y < area.maxY else { return 0 }
+        guard !area.isEmpty, y >= area.y, y < area.maxY else { return 0 }
         var col = x
         for ch in text {
+            if col >= area.maxX { break }
             let w = TextWidth.width(of: ch)
             if w == 0 { continue }
             if col + w > area.maxX {
-                if col < area.maxX, col >= area.x { set(x: col, y: y, Cell(" ", style: style)) }
+                for k in max(col, area.x)..<area.maxX { put(" ", width: 1, x: k, y: y, style: style) }
+                col = area.maxX
                 break
             }
             if col >= area.x {
-                set(x: col, y: y, Cell(String(ch), style: style))
-                if w == 2 { set(x: col + 1, y: y, Cell("", style: style)) }
+                put(String(ch), width: w, x: col, y: y, style: style)
+            } else if col + w > area.x {
+                for k in area.x..<(col + w) { put(" ", width: 1, x: k, y: y, style: style) }
             }
             col += w
         }
         return max(0, col - x)
     }
 
-    /// Fills a rectangle with a character.
+    /// Writes styled spans one after another from (x, y), clipped to `clip`, and returns the
+    /// columns advanced (see ``write(_:x:y:style:clip:)``).
+    @discardableResult
+    public mutating func write(_ spans: [StyledSpan], x: Int, y: Int, clip: Rect? = nil) -> Int {
+        var col = x
+        for span in spans {
+            col += write(span.text, x: col, y: y, style: span.style, clip: clip)
+        }
+        return col - x
+    }
+
+    /// Fills a rectangle with a character (a wide one is repeated every two columns, with
+    /// spaces where it does not fit; a zero-width one fills with spaces). Wide graphemes cut at
+    /// the rectangle's edges are blanked.
     public mutating func fill(_ rect: Rect, style: Style, char: Character = " ") {
         let r = rect.intersection(bounds)
         guard !r.isEmpty else { return }
+        let w = TextWidth.width(of: char)
+        let text = w == 0 ? " " : String(char)
         for yy in r.y..<r.maxY {
-            for xx in r.x..<r.maxX { cells[yy * size.width + xx] = Cell(String(char), style: style) }
+            var xx = r.x
+            while xx < r.maxX {
+                if w <= 1 || xx + w <= r.maxX {
+                    put(text, width: max(1, w), x: xx, y: yy, style: style)
+                    xx += max(1, w)
+                } else {
+                    put(" ", width: 1, x: xx, y: yy, style: style)
+                    xx += 1
+                }
+            }
         }
     }
 
@@ -112,14 +179,7 @@ public struct Screen: Sendable, Equatable {
 
     /// The screen as text, one line per row, trailing spaces removed (for snapshots).
     public func text() -> String {
-        var lines: [String] = []
-        for yy in 0..<size.height {
-            var line = ""
-            for xx in 0..<size.width { line += cells[yy * size.width + xx].text }
-            while line.hasSuffix(" ") { line.removeLast() }
-            lines.append(line)
-        }
-        return lines.joined(separator: "\n")
+        (0..<size.height).map(row).joined(separator: "\n")
     }
 
     /// Text of one row (trailing spaces removed).
@@ -135,6 +195,10 @@ public struct Screen: Sendable, Equatable {
     public func styleDump() -> String {
         var lines: [String] = []
         for yy in 0..<size.height {
+            guard size.width > 0 else {
+                lines.append("\(yy): ")
+                continue
+            }
             var runs: [String] = []
             var start = 0
             var cur = cells[yy * size.width].style

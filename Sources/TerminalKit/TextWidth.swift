@@ -1,37 +1,59 @@
-/// Terminal cell widths of text, as wcwidth and terminals (tmux) count them: East Asian wide and
-/// fullwidth characters and emoji take 2 cells, combining marks and zero-width characters 0.
+/// Terminal cell widths of text, as glibc 2.36's `wcwidth` and tmux 3.3a count them (see
+/// SWIFT-NOTES §P6): East Asian wide and fullwidth characters and emoji with emoji presentation
+/// take 2 cells; combining marks, format characters and Hangul medial and final jamo take 0.
+///
+/// A grapheme cluster is as wide as the sum of its scalars, except that a scalar right after a
+/// zero width joiner (U+200D) counts 0: tmux draws a ZWJ sequence in the cell of its base, so
+/// `👩‍💻` is 2. Consequences, all measured in tmux 3.3a:
+/// - VS16 does not widen a narrow base: `⚠️` is 1.
+/// - A regional-indicator pair (a flag, `🇯🇵`) is 2; a lone indicator is 1.
+/// - An emoji modifier is a cell of its own: `👍🏽` is 4.
+/// - A spacing mark is a cell of its own: Devanagari `कि` is 2.
+/// - Scalars that glibc 2.36 cannot measure (unassigned in Unicode 14, controls) count 0;
+///   ``Sanitizer`` replaces them, so sanitized text never holds them.
 public enum TextWidth {
-    /// Cells taken by one grapheme cluster (0, 1 or 2).
+    /// Cells taken by one grapheme cluster: usually 0, 1 or 2; more for the few clusters that
+    /// terminals draw in several cells (an emoji with a skin-tone modifier, some Indic clusters).
     public static func width(of c: Character) -> Int {
+        let scalars = c.unicodeScalars
+        if scalars.count == 1, let s = scalars.first { return width(of: s) }
         var w = 0
-        var first = true
-        for s in c.unicodeScalars {
-            let sw = width(of: s)
-            if first {
-                w = sw
-                first = false
-            } else if s.value == 0xFE0F, w == 1, c.unicodeScalars.count == 2 {
-                // VS16 keeps the base's width here (tmux 3.3a, glibc); see SWIFT-NOTES P6.
-                continue
-            }
+        var afterJoiner = false
+        for s in scalars {
+            if !afterJoiner { w += width(of: s) }
+            afterJoiner = s.value == 0x200D
         }
         return w
     }
 
-    /// Cells taken by one scalar.
+    /// Cells taken by one scalar: 0, 1 or 2 (0 also for scalars that are not printable).
     public static func width(of s: Unicode.Scalar) -> Int {
         let v = s.value
-        if v == 0 { return 0 }
-        if v < 0x20 || (v >= 0x7F && v < 0xA0) { return 0 }
-        if v < 0x300 { return 1 }
-        if isZeroWidth(v) { return 0 }
-        if isWide(v) { return 2 }
+        if v < 0x300 {
+            if v >= 0x20 && v < 0x7F { return 1 }
+            return v >= 0xA0 ? 1 : 0
+        }
+        if contains(WidthTable.zero, v) { return 0 }
+        if contains(WidthTable.wide, v) { return 2 }
+        if contains(WidthTable.unprintable, v) { return 0 }
         return 1
+    }
+
+    /// True when glibc 2.36 gives the scalar a width (assigned in Unicode 14, not a control, not
+    /// U+2028 or U+2029). Text made of printable scalars measures the same here, in ncurses and in
+    /// tmux.
+    public static func isPrintable(_ s: Unicode.Scalar) -> Bool {
+        let v = s.value
+        if v < 0x300 { return (v >= 0x20 && v < 0x7F) || v >= 0xA0 }
+        return !contains(WidthTable.unprintable, v)
     }
 
     /// Cells taken by a string.
     public static func width(_ s: String) -> Int {
-        s.reduce(0) { $0 + width(of: $1) }
+        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return s.utf8.count }
+        var w = 0
+        for c in s { w += width(of: c) }
+        return w
     }
 
     /// The longest prefix of `s` that fits in `columns` cells; with `ellipsis`, a cut string ends in `…`.
@@ -57,33 +79,45 @@ public enum TextWidth {
         return w < columns ? t + String(repeating: " ", count: columns - w) : t
     }
 
-    static func isZeroWidth(_ v: UInt32) -> Bool {
-        switch v {
-        case 0x0300...0x036F, 0x0483...0x0489, 0x0591...0x05BD, 0x0610...0x061A, 0x064B...0x065F,
-            0x0670, 0x06D6...0x06DC, 0x06DF...0x06E4, 0x0E31, 0x0E34...0x0E3A, 0x0E47...0x0E4E,
-            0x1AB0...0x1AFF, 0x1DC0...0x1DFF, 0x200B...0x200F, 0x202A...0x202E, 0x2060...0x2064,
-            0x20D0...0x20FF, 0xFE00...0xFE0F, 0xFE20...0xFE2F, 0xFEFF, 0xE0100...0xE01EF:
-            return true
-        default:
-            return false
+    /// Hard-wraps `s` into lines of at most `width` cells, never splitting a grapheme cluster.
+    ///
+    /// Joining the lines gives `s` back. A cluster wider than `width` gets a line of its own
+    /// (the only case where a line is wider than `width`); zero-width clusters stay with the
+    /// text before them. An empty string is one empty line; a `width` below 1 returns `[s]`.
+    public static func wrap(_ s: String, width: Int) -> [String] {
+        guard width > 0 else { return [s] }
+        var lines: [String] = []
+        var line = ""
+        var used = 0
+        for c in s {
+            let w = self.width(of: c)
+            if used + w > width, used > 0 {
+                lines.append(line)
+                line = ""
+                used = 0
+            }
+            line.append(c)
+            used += w
         }
+        lines.append(line)
+        return lines
     }
 
-    static func isWide(_ v: UInt32) -> Bool {
-        switch v {
-        case 0x1100...0x115F, 0x231A...0x231B, 0x2329...0x232A, 0x23E9...0x23EC, 0x23F0, 0x23F3,
-            0x25FD...0x25FE, 0x2614...0x2615, 0x2648...0x2653, 0x267F, 0x2693, 0x26A1, 0x26AA...0x26AB,
-            0x26BD...0x26BE, 0x26C4...0x26C5, 0x26CE, 0x26D4, 0x26EA, 0x26F2...0x26F3, 0x26F5, 0x26FA,
-            0x26FD, 0x2705, 0x270A...0x270B, 0x2728, 0x274C, 0x274E, 0x2753...0x2755, 0x2757,
-            0x2795...0x2797, 0x27B0, 0x27BF, 0x2B1B...0x2B1C, 0x2B50, 0x2B55, 0x2E80...0x303E,
-            0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xA000...0xA4CF, 0xA960...0xA97F,
-            0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE10...0xFE19, 0xFE30...0xFE6F, 0xFF00...0xFF60,
-            0xFFE0...0xFFE6, 0x16FE0...0x16FE4, 0x17000...0x18AFF, 0x1B000...0x1B2FF, 0x1F004, 0x1F0CF,
-            0x1F18E, 0x1F191...0x1F19A, 0x1F200...0x1F251, 0x1F300...0x1F64F, 0x1F680...0x1F6FF,
-            0x1F7E0...0x1F7EB, 0x1F90C...0x1F9FF, 0x1FA70...0x1FAFF, 0x20000...0x3FFFD:
-            return true
-        default:
-            return false
+    /// Binary search in a flat table of sorted, inclusive `start, end` pairs.
+    static func contains(_ table: [UInt32], _ v: UInt32) -> Bool {
+        var lo = 0
+        var hi = table.count / 2 - 1
+        guard hi >= 0, v >= table[0], v <= table[table.count - 1] else { return false }
+        while lo <= hi {
+            let mid = (lo + hi) / 2
+            if v < table[2 * mid] {
+                hi = mid - 1
+            } else if v > table[2 * mid + 1] {
+                lo = mid + 1
+            } else {
+                return true
+            }
         }
+        return false
     }
 }

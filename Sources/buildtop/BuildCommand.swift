@@ -63,6 +63,12 @@ struct BuildCommand: AsyncParsableCommand {
     @Option(help: "Docker context to use.")
     var context: String?
 
+    @Option(help: "Theme of the dashboard (name or file).")
+    var theme: String?
+
+    @Flag(help: "Enable the mouse in the dashboard.")
+    var mouse = false
+
     // Flags of `docker buildx build` that need a BuildKit session or buildx: accepted so the error is clear.
     @Option(help: .hidden) var secret: [String] = []
     @Option(help: .hidden) var ssh: [String] = []
@@ -140,6 +146,11 @@ struct BuildCommand: AsyncParsableCommand {
         let prepared: PreparedContext
         do { prepared = try EngineDriver.prepare(request) } catch { throw CLIError(error.description) }
 
+        // On a terminal, auto/tty progress opens the dashboard with this build.
+        if (mode == .auto || mode == .tty), isatty(2) != 0, isatty(0) != 0 || file != "-" {
+            return try await runInDashboard(request, environment: env)
+        }
+
         let endpoint: DockerEndpoint
         do {
             endpoint = try DockerEndpoint.resolve(
@@ -194,12 +205,22 @@ struct BuildCommand: AsyncParsableCommand {
         return result.exitCode
     }
 
+    func runInDashboard(_ request: BuildRequest, environment env: [String: String]) async throws -> Int32 {
+        let options = UIOptions(theme: theme, mouse: mouse, host: host, context: context)
+        let (services, contextName) = await UIRunner.engineServices(options, env: env)
+        try checkBuilder(builder ?? env["BUILDX_BUILDER"], endpoint: nil, contextName: contextName)
+        return await UIRunner.run(options, services: services, builder: contextName, printSummary: true) { runtime in
+            runtime.dispatch(.launch(request))
+        }
+    }
+
     /// The engine path runs on the context's own BuildKit (buildx's "docker" driver builder, named
     /// after the context). Other builders need the buildx path.
-    func checkBuilder(_ name: String?, endpoint: DockerEndpoint) throws {
-        guard let name, !name.isEmpty, name != "default", name != endpoint.contextName else { return }
+    func checkBuilder(_ name: String?, endpoint: DockerEndpoint?, contextName: String? = nil) throws {
+        let ctx = endpoint?.contextName ?? contextName ?? "default"
+        guard let name, !name.isEmpty, name != "default", name != ctx else { return }
         throw CLIError(
-            "builder \"\(name)\" is not the engine's own BuildKit (\"\(endpoint.contextName)\"); the buildx path that other builders need is not available in this version"
+            "builder \"\(name)\" is not the engine's own BuildKit (\"\(ctx)\"); the buildx path that other builders need is not available in this version"
         )
     }
 }

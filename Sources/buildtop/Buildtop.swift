@@ -1,5 +1,8 @@
+import App
 import ArgumentParser
+import CursesBackend
 import Docker
+import Foundation
 
 @main
 struct Buildtop: AsyncParsableCommand {
@@ -7,10 +10,54 @@ struct Buildtop: AsyncParsableCommand {
         commandName: "buildtop",
         abstract: "Launch and watch BuildKit builds.",
         discussion: """
-            `buildtop build` takes `docker buildx build` flags and runs the build on the Docker engine's \
-            BuildKit. `buildtop replay` prints a saved rawjson or Engine API build stream as if it were live.
+            With no command, opens the dashboard with the new-build form. `buildtop build` takes \
+            `docker buildx build` flags (on a terminal it opens the dashboard; --progress=plain stays \
+            headless). `buildtop replay` prints saved rawjson or Engine API build streams as if live \
+            (--ui shows them in the dashboard).
             """,
         version: BuildtopVersion.current,
         subcommands: [BuildCommand.self, ReplayCommand.self, VersionCommand.self, BenchReplayCommand.self]
     )
+
+    @Option(help: "Theme name (themes/NAME.yaml, ~/.config/buildtop/themes) or a theme/base16 file.")
+    var theme: String?
+
+    @Flag(help: "Enable the mouse.")
+    var mouse = false
+
+    @Option(name: [.customShort("H"), .customLong("host")], help: "Daemon socket to connect to.")
+    var host: String?
+
+    @Option(help: "Docker context to use.")
+    var context: String?
+
+    /// Sets up signals and the locale before any thread exists, then runs the command.
+    static func main() async {
+        CursesTerminal.prepareProcess()
+        // A parent (e.g. a test runner) may have blocked these; buildtop relies on them.
+        var set = sigset_t()
+        sigemptyset(&set)
+        for s in [SIGINT, SIGTERM, SIGHUP, SIGTSTP, SIGCONT] { sigaddset(&set, s) }
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    func run() async throws {
+        let env = ProcessInfo.processInfo.environment
+        let options = UIOptions(theme: theme, mouse: mouse, host: host, context: context)
+        let (services, builder) = await UIRunner.engineServices(options, env: env)
+        let code = await UIRunner.run(options, services: services, builder: builder, printSummary: true) { runtime in
+            runtime.dispatch(.openForm)
+        }
+        if code != 0 { throw ExitCode(code) }
+    }
 }

@@ -153,7 +153,7 @@ final class LogSpillSink {
         self.spill = spill
     }
 
-    func append(stepID: String, lines: [LogLine]) {
+    func append(stepID: String, lines: LogBatch) {
         guard !failed else { return }
         do { try spill.append(stepID: stepID, lines: lines) } catch {
             failed = true

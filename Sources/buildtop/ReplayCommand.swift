@@ -18,6 +18,15 @@ struct ReplayCommand: AsyncParsableCommand {
     @Argument(help: "Stream files; several print interleaved, each line prefixed with the file's name.")
     var files: [String]
 
+    @Flag(help: "Show the streams in the dashboard, one panel per file.")
+    var ui = false
+
+    @Option(help: "Theme of the dashboard (name or file).")
+    var theme: String?
+
+    @Flag(help: "Enable the mouse in the dashboard.")
+    var mouse = false
+
     func validate() throws {
         if files.isEmpty { throw ValidationError("give at least one stream file") }
         if speed != "max", (Double(speed) ?? 0) <= 0 { throw ValidationError("--speed must be a positive number or max") }
@@ -61,6 +70,11 @@ struct ReplayCommand: AsyncParsableCommand {
             if let problem { problems[i] = "\(path): \(problem)" }
         }
         let names = files.map { Self.displayName($0) }
+        if ui {
+            for i in problems.keys.sorted() { FDWriter.stderr.write("ERROR: \(problems[i] ?? "")\n") }
+            if !problems.isEmpty { return 1 }
+            return await replayInDashboard(names: names, timelines: timelines, results: results, environment: env)
+        }
         let progressOut = HeadlessProgress(mode: mode, names: names, description: nil, spill: { _ in nil })
         let merged = timelines.flatMap { $0 }.enumerated().sorted {
             ($0.element.offset, $0.offset) < ($1.element.offset, $1.offset)
@@ -95,6 +109,18 @@ struct ReplayCommand: AsyncParsableCommand {
         }
         if !problems.isEmpty { return 1 }
         return results.map(\.exitCode).max() ?? 0
+    }
+
+    func replayInDashboard(names: [String], timelines: [[Entry]], results: [BuildResult], environment env: [String: String]) async -> Int32 {
+        let options = UIOptions(theme: theme, mouse: mouse)
+        let (services, _) = await UIRunner.engineServices(options, env: env)
+        let factor = speed == "max" ? 0 : (Double(speed) ?? 1)
+        return await UIRunner.run(options, services: services, builder: "replay", printSummary: false) { runtime in
+            for (i, name) in names.enumerated() {
+                runtime.dispatch(.addBuild(id: i + 1, name: name, builder: "replay"))
+                _ = ReplayFeeder.start(id: i + 1, entries: timelines[i], result: results[i], speed: factor, bus: runtime.bus)
+            }
+        }
     }
 
     static func displayName(_ path: String) -> String {

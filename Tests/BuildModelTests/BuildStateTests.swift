@@ -150,11 +150,12 @@ struct BuildStateTests {
         var st = BuildState(name: "b", logBudget: 4096)
         _ = st.apply(SolveStatus(vertexes: [Vertex(digest: d1, name: "x", started: t(0))]))
         var spilled: [LogLine] = []
+        var splitter = LineSplitter()
         for i in 0..<2000 {
             let effects = st.apply(SolveStatus(logs: [VertexLog(vertex: d1, stream: 1, data: Array("line \(i)\n".utf8), timestamp: t(1))]))
             for case .spillLog(let id, let lines) in effects {
                 #expect(id == d1)
-                spilled += lines
+                for c in lines.chunks { splitter.feed(c) { spilled.append($0) } }
             }
             #expect(st.logMemoryBytes <= 4096)
         }

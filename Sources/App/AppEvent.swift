@@ -1,0 +1,59 @@
+import BuildModel
+import TerminalKit
+import Views
+
+/// Everything that can change the app state.
+public enum AppEvent: Sendable {
+    /// A key press.
+    case key(Key)
+    /// A mouse action.
+    case mouse(MouseEvent)
+    /// The terminal was resized.
+    case resize(Size)
+    /// Time passed.
+    case tick(Timestamp)
+    /// A driver reported on build `id`.
+    case driver(id: Int, DriverEvent)
+    /// A theme was loaded (`:theme`).
+    case themeLoaded(Theme)
+    /// Something the runtime did failed or finished: show this message.
+    case notice(String)
+    /// The Dockerfile of the form's context was read.
+    case dockerfileInfo(context: String, DockerfileInfo)
+    /// Completions for the form's context path.
+    case completions(prefix: String, [String])
+    /// The remembered request for a context folder.
+    case history(context: String, BuildRequest)
+    /// Open the form (entry point with no arguments).
+    case openForm
+    /// Launch a build now (entry point `buildtop build`, or `:build`).
+    case launch(BuildRequest)
+    /// SIGTERM/SIGHUP: leave now, cancelling running builds.
+    case terminate
+    /// Add a finished or replayed build with its events already known (replay --ui).
+    case addBuild(id: Int, name: String, builder: String)
+}
+
+/// I/O the reducer asks the runtime to do.
+public enum Effect: Sendable, Equatable {
+    /// Start a build (the runtime picks the driver).
+    case startBuild(id: Int, request: BuildRequest)
+    /// Cancel a build on the engine.
+    case cancelBuild(id: Int)
+    /// Append log chunks that left memory to the build's spill file.
+    case spill(id: Int, stepID: String, batch: LogBatch)
+    /// Load a theme by name or path.
+    case loadTheme(String)
+    /// Read the Dockerfile of a context (for targets and ARG rows).
+    case inspectDockerfile(context: String, dockerfile: String)
+    /// List path completions for a prefix.
+    case completePath(String)
+    /// Remember the request for its context folder.
+    case saveHistory(BuildRequest)
+    /// Look up the remembered request for a context folder.
+    case loadHistory(context: String)
+    /// Save a step's full log (spill file + memory) to a file.
+    case saveLog(id: Int, stepID: String)
+    /// Leave the program (cancelling running builds first when asked).
+    case quit(cancelRunning: Bool)
+}

@@ -1,0 +1,404 @@
+import BuildModel
+import TerminalKit
+import Views
+
+extension AppState {
+    /// The one reducer: folds an event into the state and returns the I/O to perform. Pure.
+    public mutating func apply(_ event: AppEvent) -> [Effect] {
+        switch event {
+        case .tick(let t):
+            now = t
+            return []
+        case .resize(let s):
+            size = s
+            return []
+        case .driver(let id, let e):
+            return driver(id, e)
+        case .themeLoaded(let t):
+            theme = t
+            message = "theme \(t.name)"
+            return []
+        case .notice(let text):
+            message = text
+            return []
+        case .dockerfileInfo(let context, let info):
+            guard case .form(var form) = mode, form.context == context else { return [] }
+            form.stages = info.targets
+            if !form.target.isEmpty, !info.targets.contains(form.target) { form.target = "" }
+            for arg in info.args where !form.args.contains(where: { $0.name == arg.name }) {
+                form.args.append(.init(name: arg.name, value: "", defaultValue: arg.defaultValue))
+            }
+            for i in form.args.indices {
+                if let d = info.args.first(where: { $0.name == form.args[i].name }) { form.args[i].defaultValue = d.defaultValue }
+            }
+            mode = .form(form)
+            return []
+        case .completions(let prefix, let list):
+            guard case .form(var form) = mode, form.context == prefix else { return [] }
+            form.completions = list
+            if list.count == 1, let only = list.first {
+                form.context = only
+                form.completions = []
+                mode = .form(form)
+                return [.inspectDockerfile(context: only, dockerfile: form.dockerfile), .loadHistory(context: only)]
+            }
+            mode = .form(form)
+            return []
+        case .history(let context, let r):
+            guard case .form(var form) = mode, form.context == context else { return [] }
+            form.dockerfile = r.dockerfile ?? ""
+            form.target = r.target ?? ""
+            form.tags = r.tags.joined(separator: ",")
+            form.platforms = r.platforms.joined(separator: ",")
+            form.network = r.network ?? ""
+            form.noCache = r.noCache
+            form.pull = r.pull
+            form.builder = r.builder ?? ""
+            for a in r.buildArgs {
+                if let i = form.args.firstIndex(where: { $0.name == a.name }) {
+                    form.args[i].value = a.value ?? ""
+                } else {
+                    form.args.append(.init(name: a.name, value: a.value ?? ""))
+                }
+            }
+            mode = .form(form)
+            message = "restored the last build of \(context)"
+            return []
+        case .openForm:
+            return openForm()
+        case .terminate:
+            quitting = true
+            for i in builds.indices where builds[i].isRunning { builds[i].cancelRequested = true }
+            return [.quit(cancelRunning: runningCount > 0)]
+        case .launch(let r):
+            return launch(r)
+        case .addBuild(let id, let name, let builder):
+            let entry = BuildEntry(
+                id: id, request: BuildRequest(name: name, contextPath: ""), state: BuildState(name: name),
+                builder: builder, launchedAt: now)
+            builds.append(entry)
+            nextID = max(nextID, id + 1)
+            return []
+        case .mouse(let m):
+            return mouse(m)
+        case .key(let k):
+            return key(k)
+        }
+    }
+
+    // MARK: - Drivers
+
+    mutating func driver(_ id: Int, _ e: DriverEvent) -> [Effect] {
+        guard let i = index(of: id) else { return [] }
+        let effects = builds[i].state.apply(e)
+        if case .finished(let r) = e {
+            let name = builds[i].request.name
+            switch r {
+            case .succeeded: message = "build \(i + 1) (\(name)) finished"
+            case .canceled: message = "build \(i + 1) (\(name)) canceled"
+            case .failed, .engineLost: message = "build \(i + 1) (\(name)) failed"
+            }
+        }
+        return effects.map { effect in
+            switch effect {
+            case .spillLog(let stepID, let batch): .spill(id: id, stepID: stepID, batch: batch)
+            }
+        }
+    }
+
+    // MARK: - Builds
+
+    mutating func launch(_ r: BuildRequest) -> [Effect] {
+        let id = nextID
+        nextID += 1
+        let builder = r.builder.flatMap { $0.isEmpty ? nil : $0 } ?? currentBuilder
+        builds.append(BuildEntry(id: id, request: r, state: BuildState(name: r.name), builder: builder, launchedAt: now))
+        focus = builds.count - 1
+        if case .form = mode { mode = .dashboard }
+        message = "launched \(r.name)"
+        return [.startBuild(id: id, request: r), .saveHistory(r)]
+    }
+
+    mutating func rerun(_ index: Int) -> [Effect] {
+        guard builds.indices.contains(index), !builds[index].isRunning else { return [] }
+        let r = builds[index].request
+        guard !r.contextPath.isEmpty else {
+            message = "a replayed build cannot be rerun"
+            return []
+        }
+        let id = nextID
+        nextID += 1
+        builds[index] = BuildEntry(id: id, request: r, state: BuildState(name: r.name), builder: builds[index].builder, launchedAt: now)
+        if case .logs(var lv) = mode {
+            lv.buildID = id
+            lv.step = 0
+            mode = .logs(lv)
+        }
+        message = "rerunning \(r.name)"
+        return [.startBuild(id: id, request: r)]
+    }
+
+    mutating func openForm() -> [Effect] {
+        var form = FormState()
+        form.builder = ""
+        if let last = builds.last?.request, !last.contextPath.isEmpty { form.context = last.contextPath }
+        mode = .form(form)
+        return [.inspectDockerfile(context: form.context, dockerfile: ""), .loadHistory(context: form.context)]
+    }
+
+    // MARK: - Keys
+
+    mutating func key(_ k: Key) -> [Effect] {
+        if let c = confirm { return confirmKey(k, c) }
+        if palette != nil { return paletteKey(k) }
+        if showHelp {
+            if k == .escape || k == .char("?") || k == .char("q") || k == .function(1) { showHelp = false }
+            return []
+        }
+        message = nil
+        switch mode {
+        case .form(let form): return formKey(k, form)
+        case .logs(let lv):
+            if lv.searching { return searchKey(k, lv) }
+            return logsKey(k, lv)
+        case .dashboard: return dashboardKey(k)
+        }
+    }
+
+    mutating func common(_ a: Action) -> [Effect]? {
+        switch a {
+        case .help:
+            showHelp = true
+            return []
+        case .palette:
+            palette = ""
+            return []
+        case .quit:
+            let running = runningCount
+            if running > 0 {
+                confirm = .quit(running: running)
+                return []
+            }
+            quitting = true
+            return [.quit(cancelRunning: false)]
+        case .suspend:
+            return []
+        default:
+            return nil
+        }
+    }
+
+    mutating func dashboardKey(_ k: Key) -> [Effect] {
+        guard let a = Keymap.action(for: k, in: .dashboard) else { return [] }
+        if let e = common(a) { return e }
+        let n = builds.count
+        switch a {
+        case .newBuild: return openForm()
+        case .open:
+            guard let b = focused else { return [] }
+            let steps = b.state.visibleSteps
+            let start = b.state.failedStep.flatMap { f in steps.firstIndex { $0.id == f.id } }
+                ?? steps.lastIndex { $0.isRunning } ?? max(0, steps.count - 1)
+            mode = .logs(LogViewState(buildID: b.id, step: start))
+        case .nextPanel: if n > 0 { focus = (focus + 1) % n }
+        case .prevPanel: if n > 0 { focus = (focus + n - 1) % n }
+        case .panel(let i): if i < n { focus = i }
+        case .zoom: layout = layout == .zoomed ? .grid : .zoomed
+        case .layout: layout = layout == .stacked ? .grid : .stacked
+        case .moreTail: tailLines = min(20, tailLines + 1)
+        case .lessTail: tailLines = max(0, tailLines - 1)
+        case .rerun: return rerun(focus)
+        case .cancel:
+            if let b = focused, b.isRunning, !b.cancelRequested { confirm = .cancel(buildID: b.id) }
+        default: break
+        }
+        return []
+    }
+
+    mutating func confirmKey(_ k: Key, _ c: Confirmation) -> [Effect] {
+        switch k {
+        case .char("y"), .char("Y"):
+            confirm = nil
+            switch c {
+            case .cancel(let id):
+                guard let i = index(of: id) else { return [] }
+                builds[i].cancelRequested = true
+                message = "canceling build \(i + 1)"
+                return [.cancelBuild(id: id)]
+            case .quit:
+                quitting = true
+                for i in builds.indices where builds[i].isRunning { builds[i].cancelRequested = true }
+                return [.quit(cancelRunning: true)]
+            }
+        case .char("n"), .char("N"), .escape, .char("q"):
+            confirm = nil
+        default: break
+        }
+        return []
+    }
+
+    // MARK: - Palette
+
+    mutating func paletteKey(_ k: Key) -> [Effect] {
+        guard var text = palette else { return [] }
+        switch k {
+        case .escape: palette = nil
+        case .backspace:
+            if text.isEmpty { palette = nil } else { text.removeLast(); palette = text }
+        case .ctrl("u"): palette = ""
+        case .char(let c): palette = text + String(c)
+        case .enter:
+            palette = nil
+            return runCommand(text)
+        default: break
+        }
+        return []
+    }
+
+    /// Runs a palette command: `:build [PATH]`, `:builders`, `:theme NAME`, `:layout grid|stacked`, `:quit`.
+    public mutating func runCommand(_ text: String) -> [Effect] {
+        let parts = text.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        guard let cmd = parts.first else { return [] }
+        switch cmd {
+        case "q", "quit", "exit":
+            return common(.quit) ?? []
+        case "build", "new", "b":
+            var effects = openForm()
+            if parts.count > 1, case .form(var form) = mode {
+                form.context = parts[1]
+                mode = .form(form)
+                effects = [.inspectDockerfile(context: form.context, dockerfile: ""), .loadHistory(context: form.context)]
+            }
+            return effects
+        case "theme":
+            guard parts.count > 1 else {
+                message = "usage: :theme NAME|PATH"
+                return []
+            }
+            return [.loadTheme(parts[1])]
+        case "layout":
+            if parts.count > 1, let l = Layout(rawValue: parts[1]) { layout = l } else { message = "usage: :layout grid|stacked|zoomed" }
+            return []
+        case "builders":
+            message = "builders: \(currentBuilder) (engine path; the builder menu needs buildx)"
+            return []
+        case "help":
+            showHelp = true
+            return []
+        default:
+            message = "unknown command :\(cmd) (try :build, :theme, :layout, :builders, :quit)"
+            return []
+        }
+    }
+
+    // MARK: - Logs
+
+    func logSteps(_ lv: LogViewState) -> [Step] { build(lv.buildID)?.state.visibleSteps ?? [] }
+
+    mutating func logsKey(_ k: Key, _ lv: LogViewState) -> [Effect] {
+        guard let a = Keymap.action(for: k, in: .logs) else { return [] }
+        if let e = common(a) { return e }
+        var lv = lv
+        let steps = logSteps(lv)
+        let page = max(1, size.height - 4)
+        let lineCount = steps.indices.contains(lv.step) ? LogView.lines(of: steps[lv.step]).count + steps[lv.step].log.spilledLines : 0
+        func scroll(_ delta: Int) {
+            if lv.follow { lv.scroll = max(0, lineCount - page) }
+            lv.follow = false
+            lv.scroll = min(max(0, lv.scroll + delta), max(0, lineCount - 1))
+        }
+        switch a {
+        case .back:
+            mode = .dashboard
+            return []
+        case .switchFocus: lv.stepsFocused.toggle()
+        case .down:
+            if lv.stepsFocused { lv.step = min(steps.count - 1, lv.step + 1); lv.follow = true; lv.matchLine = nil } else { scroll(1) }
+        case .up:
+            if lv.stepsFocused { lv.step = max(0, lv.step - 1); lv.follow = true; lv.matchLine = nil } else { scroll(-1) }
+        case .top:
+            if lv.stepsFocused { lv.step = 0 } else { lv.follow = false; lv.scroll = 0 }
+        case .bottom:
+            if lv.stepsFocused { lv.step = max(0, steps.count - 1) } else { lv.follow = true }
+        case .pageDown: scroll(page)
+        case .pageUp: scroll(-page)
+        case .follow: lv.follow.toggle()
+        case .wrap: lv.wrap.toggle()
+        case .timestamps: lv.timestamps.toggle()
+        case .search:
+            lv.searching = true
+            lv.search = ""
+        case .nextMatch, .prevMatch:
+            guard steps.indices.contains(lv.step) else { break }
+            let m = LogView.matches(lv.search, in: steps[lv.step])
+            guard !m.isEmpty else {
+                message = "no match for \(lv.search)"
+                break
+            }
+            let cur = lv.matchLine ?? (a == .nextMatch ? -1 : Int.max)
+            let next = a == .nextMatch ? (m.first { $0 > cur } ?? m[0]) : (m.last { $0 < cur } ?? m[m.count - 1])
+            lv.matchLine = next
+            lv.follow = false
+            lv.scroll = max(0, next - page / 2)
+            message = "match \((m.firstIndex(of: next) ?? 0) + 1)/\(m.count)"
+        case .save:
+            guard steps.indices.contains(lv.step) else { break }
+            return [.saveLog(id: lv.buildID, stepID: steps[lv.step].id)]
+        case .cancel:
+            if let b = build(lv.buildID), b.isRunning, !b.cancelRequested { confirm = .cancel(buildID: b.id) }
+        case .rerun:
+            if let i = index(of: lv.buildID) {
+                mode = .logs(lv)
+                return rerun(i)
+            }
+        default: break
+        }
+        mode = .logs(lv)
+        return []
+    }
+
+    mutating func searchKey(_ k: Key, _ lv: LogViewState) -> [Effect] {
+        var lv = lv
+        switch k {
+        case .escape:
+            lv.searching = false
+            lv.search = ""
+            lv.matchLine = nil
+        case .backspace: if !lv.search.isEmpty { lv.search.removeLast() }
+        case .char(let c): lv.search.append(c)
+        case .enter:
+            lv.searching = false
+            mode = .logs(lv)
+            return logsKey(.char("n"), lv)
+        default: break
+        }
+        mode = .logs(lv)
+        return []
+    }
+
+    // MARK: - Mouse
+
+    mutating func mouse(_ m: MouseEvent) -> [Effect] {
+        guard confirm == nil, palette == nil, !showHelp else { return [] }
+        switch mode {
+        case .dashboard:
+            guard m.kind == .press else { return [] }
+            let main = Rect(x: 0, y: 1, width: size.width, height: size.height - 2)
+            for (i, r) in Dashboard.panelRects(count: builds.count, layout: layout, focus: focus, rect: main) where r.contains(x: m.x, y: m.y) {
+                focus = i
+            }
+        case .logs(let lv):
+            if m.kind == .scrollDown { return logsKey(.char("j"), LogViewState(copying: lv, stepsFocused: false)) }
+            if m.kind == .scrollUp { return logsKey(.char("k"), LogViewState(copying: lv, stepsFocused: false)) }
+        case .form: break
+        }
+        return []
+    }
+}
+
+extension LogViewState {
+    init(copying lv: LogViewState, stepsFocused: Bool) {
+        self = lv
+        self.stepsFocused = stepsFocused
+    }
+}

@@ -1,0 +1,343 @@
+import BuildModel
+import Docker
+import Foundation
+import Synchronization
+import TerminalKit
+import Views
+
+/// A terminal that also reads input: ncurses in the program, a scripted one in tests.
+public protocol InteractiveTerminal: Terminal {
+    /// A file descriptor whose readability wakes `waitForEvents` (the runtime's doorbell).
+    var wakeFD: Int32 { get set }
+    /// Waits for input, the doorbell or the timeout; returns the input read (possibly none).
+    func waitForEvents(timeoutMilliseconds: Int32?) -> [TerminalEvent]
+    /// Restores the terminal.
+    func shutdown()
+    /// Suspends to the shell (Ctrl-Z) and resumes.
+    func suspend()
+}
+
+/// Background work posts events here and rings a doorbell (a pipe) that wakes the main loop.
+public final class EventBus: Sendable {
+    private let queue = Mutex<[AppEvent]>([])
+    /// Read end (poll it).
+    public let readFD: Int32
+    private let writeFD: Int32
+
+    /// Creates the bus.
+    public init() {
+        var fds: [Int32] = [-1, -1]
+        _ = pipe(&fds)
+        for fd in fds {
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        }
+        readFD = fds[0]
+        writeFD = fds[1]
+    }
+
+    /// Posts an event from any thread.
+    public func post(_ e: AppEvent) {
+        queue.withLock { $0.append(e) }
+        var one: UInt8 = 1
+        _ = write(writeFD, &one, 1)
+    }
+
+    /// Takes all queued events (main thread).
+    public func drain() -> [AppEvent] {
+        var buf = [UInt8](repeating: 0, count: 256)
+        while read(readFD, &buf, buf.count) > 0 {}
+        return queue.withLock { q in
+            let out = q
+            q.removeAll()
+            return out
+        }
+    }
+}
+
+/// What the runtime needs from the outside world, so tests can replace it.
+public struct RuntimeServices: Sendable {
+    /// Starts a build: delivers its events through `post` and returns a canceller.
+    public var startBuild: @Sendable (_ id: Int, _ request: BuildRequest, _ post: @escaping @Sendable (DriverEvent) -> Void) -> BuildHandle
+    /// Folders searched for `:theme NAME`.
+    public var themeDirectories: [String]
+    /// Environment (NO_COLOR, BUILDKIT_COLORS, XDG_STATE_HOME, HOME).
+    public var environment: [String: String]
+    /// Wall clock.
+    public var clock: @Sendable () -> Timestamp
+
+    /// Creates services.
+    public init(
+        startBuild: @escaping @Sendable (Int, BuildRequest, @escaping @Sendable (DriverEvent) -> Void) -> BuildHandle,
+        themeDirectories: [String], environment: [String: String], clock: @escaping @Sendable () -> Timestamp
+    ) {
+        self.startBuild = startBuild
+        self.themeDirectories = themeDirectories
+        self.environment = environment
+        self.clock = clock
+    }
+
+    /// `$XDG_STATE_HOME/buildtop` (default `~/.local/state/buildtop`).
+    public var stateDirectory: URL {
+        if let x = environment["XDG_STATE_HOME"], !x.isEmpty { return URL(fileURLWithPath: x).appendingPathComponent("buildtop") }
+        let home = environment["HOME"] ?? NSHomeDirectory()
+        return URL(fileURLWithPath: home).appendingPathComponent(".local/state/buildtop")
+    }
+}
+
+/// A running build's controls.
+public struct BuildHandle: Sendable {
+    /// Asks the engine to cancel it.
+    public var cancel: @Sendable () async -> Void
+    /// The task delivering its events (awaited on quit).
+    public var task: Task<Void, Never>
+
+    /// Creates a handle.
+    public init(cancel: @escaping @Sendable () async -> Void, task: Task<Void, Never>) {
+        self.cancel = cancel
+        self.task = task
+    }
+}
+
+/// The main loop: merges terminal input, driver events and time; runs the reducer and its effects;
+/// redraws at most ~30 times a second and never while nothing changed (a running build's clock
+/// ticks once a second). All terminal calls happen on the calling (main) thread.
+public final class Runtime {
+    /// The state (read by tests).
+    public private(set) var state: AppState
+    let terminal: any InteractiveTerminal
+    /// Where background work posts events.
+    public let bus = EventBus()
+    let services: RuntimeServices
+    var handles: [Int: BuildHandle] = [:]
+    var spills: [Int: LogSpill] = [:]
+    let history: HistoryStore
+    var dirty = true
+    var lastDraw: UInt64 = 0
+    var lastTick: UInt64 = 0
+    /// Frames drawn (for tests and benchmarks).
+    public private(set) var framesDrawn = 0
+    let frameInterval: UInt64 = 33_000_000
+
+    /// Creates the runtime over a terminal.
+    public init(state: AppState, terminal: any InteractiveTerminal, services: RuntimeServices) {
+        self.state = state
+        self.terminal = terminal
+        self.services = services
+        self.history = HistoryStore(directory: services.stateDirectory)
+        self.terminal.wakeFD = bus.readFD
+    }
+
+    static func monotonic() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+    /// Feeds one event (tests use this directly).
+    public func dispatch(_ e: AppEvent) {
+        let effects = state.apply(e)
+        dirty = true
+        for effect in effects { perform(effect) }
+    }
+
+    /// Runs until the user quits; returns when the terminal can be restored.
+    public func run() {
+        dispatch(.tick(services.clock()))
+        while !state.quitting {
+            let nowNs = Self.monotonic()
+            var timeout: Int32? = nil
+            if dirty {
+                let since = nowNs &- lastDraw
+                timeout = since >= frameInterval ? 0 : Int32((frameInterval - since) / 1_000_000)
+            } else if state.runningCount > 0 {
+                timeout = 1000
+            }
+            let input = terminal.waitForEvents(timeoutMilliseconds: timeout)
+            for ev in input {
+                switch ev {
+                case .key(.ctrl("z")):
+                    terminal.suspend()
+                    dirty = true
+                case .key(let k): dispatch(.key(k))
+                case .mouse(let m): dispatch(.mouse(m))
+                case .resize(let s): dispatch(.resize(s))
+                }
+            }
+            for e in bus.drain() { dispatch(e) }
+            let t = Self.monotonic()
+            if state.runningCount > 0, t &- lastTick >= 1_000_000_000 {
+                lastTick = t
+                dispatch(.tick(services.clock()))
+            }
+            if dirty, t &- lastDraw >= frameInterval {
+                draw()
+                lastDraw = t
+            }
+        }
+    }
+
+    /// Renders and presents a frame.
+    public func draw() {
+        state.now = services.clock()
+        if state.size != terminal.size { state.size = terminal.size }
+        let screen = RootView.render(state, hints: Keymap.hints(for: state), helpHints: Keymap.helpSections(for: state))
+        terminal.present(screen)
+        framesDrawn += 1
+        dirty = false
+    }
+
+    /// Waits for build tasks to end (after cancels) and removes spill files.
+    public func finish() async {
+        for (_, h) in handles { h.task.cancel() }
+        for (_, h) in handles { await h.task.value }
+        for (_, s) in spills { s.remove() }
+    }
+
+    // MARK: - Effects
+
+    func perform(_ effect: Effect) {
+        let bus = self.bus
+        switch effect {
+        case .startBuild(let id, let request):
+            handles[id] = services.startBuild(id, request) { e in bus.post(.driver(id: id, e)) }
+        case .cancelBuild(let id):
+            guard let h = handles[id] else { return }
+            Task.detached { await h.cancel() }
+        case .spill(let id, let stepID, let batch):
+            let spill = spills[id] ?? LogSpill(directory: services.stateDirectory.appendingPathComponent("logs/\(getpid())-\(id)"))
+            spills[id] = spill
+            do { try spill.append(stepID: stepID, lines: batch) } catch {
+                dispatch(.notice("cannot keep logs on disk: \(error)"))
+            }
+        case .loadTheme(let name):
+            do {
+                let theme = try ThemeLoader.load(nameOrPath: name, searchDirectories: services.themeDirectories)
+                dispatch(.themeLoaded(ThemeLoader.applyEnvironment(theme, environment: services.environment)))
+            } catch {
+                dispatch(.notice("\(error)"))
+            }
+        case .inspectDockerfile(let context, let dockerfile):
+            let path = dockerfile.isEmpty ? URL(fileURLWithPath: context).appendingPathComponent("Dockerfile").path : dockerfile
+            if let data = FileManager.default.contents(atPath: path) {
+                dispatch(.dockerfileInfo(context: context, DockerfileInfo.parse(String(decoding: data, as: UTF8.self))))
+            }
+        case .completePath(let prefix):
+            dispatch(.completions(prefix: prefix, PathCompletion.complete(prefix)))
+        case .saveHistory(let r):
+            do { try history.save(r) } catch { dispatch(.notice("cannot remember the form: \(error)")) }
+        case .loadHistory(let context):
+            if let r = history.load(context: context) { dispatch(.history(context: context, r)) }
+        case .saveLog(let id, let stepID):
+            saveLog(id: id, stepID: stepID)
+        case .quit(let cancelRunning):
+            if cancelRunning {
+                let hs = handles
+                let running = state.builds.filter(\.isRunning).map(\.id)
+                let group = DispatchGroup()
+                for id in running {
+                    guard let h = hs[id] else { continue }
+                    group.enter()
+                    Task.detached {
+                        await h.cancel()
+                        group.leave()
+                    }
+                }
+                _ = group.wait(timeout: .now() + 5)
+            }
+        }
+    }
+
+    func saveLog(id: Int, stepID: String) {
+        guard let entry = state.build(id), let step = entry.state.step(stepID) else { return }
+        var lines: [LogLine] = []
+        if let spill = spills[id] { lines = (try? spill.read(stepID: stepID)) ?? [] }
+        lines += step.log.lines() + step.log.partialLines
+        var out: [UInt8] = []
+        for l in lines {
+            out += l.text
+            out.append(10)
+        }
+        let number = (entry.state.visibleSteps.firstIndex { $0.id == stepID } ?? 0) + 1
+        let safe = entry.request.name.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" }
+        let path = FileManager.default.currentDirectoryPath + "/buildtop-\(String(safe))-step\(number).log"
+        do {
+            try AtomicWrite.write(out, to: path)
+            dispatch(.notice("saved \(lines.count) lines to \(path)"))
+        } catch {
+            dispatch(.notice("cannot save the log: \(error)"))
+        }
+    }
+}
+
+/// Writes files atomically: a temporary file in the same folder, then rename.
+public enum AtomicWrite {
+    /// Writes `bytes` to `path`.
+    public static func write(_ bytes: [UInt8], to path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+        try Data(bytes).write(to: tmp)
+        guard rename(tmp.path, url.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(at: tmp)
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: reason])
+        }
+    }
+}
+
+/// The last request per context folder, in `$XDG_STATE_HOME/buildtop/history.json`.
+public struct HistoryStore: Sendable {
+    /// Folder of the file.
+    public let directory: URL
+
+    /// Creates the store.
+    public init(directory: URL) {
+        self.directory = directory
+    }
+
+    var file: URL { directory.appendingPathComponent("history.json") }
+
+    static func key(_ context: String) -> String {
+        URL(fileURLWithPath: context).standardizedFileURL.path
+    }
+
+    func all() -> [String: BuildRequest] {
+        guard let data = FileManager.default.contents(atPath: file.path) else { return [:] }
+        return (try? JSONDecoder().decode([String: BuildRequest].self, from: data)) ?? [:]
+    }
+
+    /// Remembers a request (atomically rewrites the file).
+    public func save(_ r: BuildRequest) throws {
+        var map = all()
+        var stored = r
+        stored.dockerfileContents = nil
+        map[Self.key(r.contextPath)] = stored
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicWrite.write([UInt8](try enc.encode(map)), to: file.path)
+    }
+
+    /// The remembered request for a context folder.
+    public func load(context: String) -> BuildRequest? { all()[Self.key(context)] }
+}
+
+/// Folder completion for the form's context field.
+public enum PathCompletion {
+    /// Folders starting with the last path component of `prefix` (with a trailing `/`).
+    public static func complete(_ prefix: String) -> [String] {
+        let expanded = prefix.hasPrefix("~/") ? NSHomeDirectory() + prefix.dropFirst(1) : prefix
+        let url = URL(fileURLWithPath: expanded.isEmpty ? "." : expanded)
+        let dir: String
+        let partial: String
+        if expanded.hasSuffix("/") || expanded.isEmpty {
+            dir = expanded.isEmpty ? "." : expanded
+            partial = ""
+        } else {
+            dir = url.deletingLastPathComponent().path
+            partial = url.lastPathComponent
+        }
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return [] }
+        let base = prefix.hasSuffix("/") || prefix.isEmpty ? prefix : String(prefix.dropLast(partial.count))
+        return names.filter { $0.hasPrefix(partial) && !($0.hasPrefix(".") && !partial.hasPrefix(".")) }.filter { name in
+            var isDir: ObjCBool = false
+            return FileManager.default.fileExists(atPath: dir + "/" + name, isDirectory: &isDir) && isDir.boolValue
+        }.sorted().map { base + $0 + "/" }
+    }
+}

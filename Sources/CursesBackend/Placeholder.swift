@@ -1,2 +1,0 @@
-// Filled by the curses backend work.
-import TerminalKit

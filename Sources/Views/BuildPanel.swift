@@ -1,0 +1,193 @@
+import BuildModel
+import TerminalKit
+
+/// Draws one build as a panel: header, steps with state, timing and cache hits, sub-progress,
+/// live log tails of running steps, warnings, and an error box when the build failed.
+public enum BuildPanel {
+    /// One row of the step area.
+    enum Row {
+        case step(Step, index: Int)
+        case status(VertexStatus)
+        case log(LogLine)
+        case warning(String)
+        case more(String)
+    }
+
+    /// Draws `entry` into `rect` of `screen`.
+    public static func draw(
+        _ entry: BuildEntry, number: Int, focused: Bool, state: AppState, into screen: inout Screen, rect: Rect
+    ) {
+        let theme = state.theme
+        guard rect.width >= 12, rect.height >= 3 else { return }
+        let st = entry.state
+        let border = theme.style(focused ? .borderFocused : .border)
+        let title = "\(number) " + Format.clean(entry.request.name)
+        screen.fill(rect, style: .plain)
+        screen.box(rect, style: border, title: title, titleStyle: theme.style(.title).with(focused ? [.bold] : []))
+        var inner = rect.inset(1)
+        inner = inner.inset(left: 1, right: 1)
+        guard !inner.isEmpty else { return }
+        let frame = Int(state.now.unix * 10)
+
+        // Header: state, elapsed, steps, cache, builder.
+        let phase = st.phase
+        let elapsed = st.startTime == nil ? max(0, state.now.seconds(since: entry.launchedAt)) : st.elapsed(now: state.now)
+        var x = inner.x
+        let y0 = inner.y
+        let icon = phase == .running ? StepLook.spinner[abs(frame) % StepLook.spinner.count] : (phase == .succeeded ? "✔" : phase == .failed ? "✖" : phase == .canceled ? "⊘" : "·")
+        x += screen.write("\(icon) \(entry.cancelRequested && phase == .running ? "canceling" : Format.phase(phase))", x: x, y: y0, style: theme.style(StepLook.phaseRole(phase)).with(.bold), clip: inner)
+        x += screen.write("  \(Format.duration(elapsed))", x: x, y: y0, style: theme.style(.duration), clip: inner)
+        x += screen.write("  steps \(st.completedSteps)/\(st.totalSteps)", x: x, y: y0, style: theme.style(.text), clip: inner)
+        let ratio = st.cacheHitRatio.map { " (\(Format.percent($0)))" } ?? ""
+        x += screen.write("  cached \(st.cachedSteps)\(ratio)", x: x, y: y0, style: theme.style(.cached), clip: inner)
+        screen.write("  \(Format.clean(entry.builder))", x: x, y: y0, style: theme.style(.dim), clip: inner)
+
+        var area = inner.inset(top: 1)
+        // Error box at the bottom when failed.
+        if phase == .failed, let message = st.errorMessage {
+            let box = errorBoxHeight(area)
+            if box >= 3 {
+                let (top, bottom) = area.splitBottom(box)
+                drawErrorBox(entry, message: message, state: state, into: &screen, rect: bottom)
+                area = top
+            }
+        }
+        let rows = layoutRows(st, height: area.height, tail: state.tailLines)
+        var y = area.y
+        for row in rows {
+            guard y < area.maxY else { break }
+            draw(row, entry: entry, state: state, frame: frame, into: &screen, rect: Rect(x: area.x, y: y, width: area.width, height: 1))
+            y += 1
+        }
+    }
+
+    static func errorBoxHeight(_ area: Rect) -> Int {
+        min(max(3, area.height / 3), 9, area.height - 1)
+    }
+
+    /// Picks the rows that fit: running and failed steps always stay (with their details), then the
+    /// newest other steps; what does not fit is counted in a `↑ N more` row, never silently dropped.
+    static func layoutRows(_ st: BuildState, height: Int, tail: Int) -> [Row] {
+        guard height > 0 else { return [] }
+        let steps = st.visibleSteps
+        var groups: [(priority: Bool, rows: [Row])] = []
+        for (i, step) in steps.enumerated() {
+            var rows: [Row] = [.step(step, index: i)]
+            if step.isRunning {
+                for s in step.statuses where s.completed == nil { rows.append(.status(s)) }
+                let lines = step.log.tail(tail) + step.log.partialLines
+                for l in lines.suffix(tail) { rows.append(.log(l)) }
+            }
+            for w in step.warnings { rows.append(.warning(String(decoding: w.short, as: UTF8.self))) }
+            groups.append((step.isRunning || step.hasError, rows))
+        }
+        let total = groups.reduce(0) { $0 + $1.rows.count }
+        if total <= height { return groups.flatMap(\.rows) }
+        // Keep priority groups (trimmed to one row each if needed), then fill from the newest.
+        var keep = Array(repeating: false, count: groups.count)
+        var used = 1  // the "more" row
+        for (i, g) in groups.enumerated() where g.priority { keep[i] = true; used += g.rows.count }
+        if used > height {
+            // Even priority details do not fit: show priority steps as single rows.
+            var out: [Row] = []
+            let pri = groups.filter(\.priority).map { $0.rows[0] }
+            let hidden = groups.count - min(pri.count, height - 1)
+            if hidden > 0 { out.append(.more("↑ \(hidden) more steps")) }
+            out += pri.suffix(height - out.count)
+            return out
+        }
+        for i in stride(from: groups.count - 1, through: 0, by: -1) where !keep[i] {
+            if used + groups[i].rows.count <= height {
+                keep[i] = true
+                used += groups[i].rows.count
+            }
+        }
+        let hidden = keep.count { !$0 }
+        var out: [Row] = hidden > 0 ? [.more("↑ \(hidden) more steps")] : []
+        for (i, g) in groups.enumerated() where keep[i] { out += g.rows }
+        return out
+    }
+
+    static func draw(_ row: Row, entry: BuildEntry, state: AppState, frame: Int, into screen: inout Screen, rect: Rect) {
+        let theme = state.theme
+        switch row {
+        case .more(let text):
+            screen.write(text, x: rect.x, y: rect.y, style: theme.style(.dim), clip: rect)
+        case .step(let step, _):
+            let s = step.state
+            let role = StepLook.role(s)
+            var x = rect.x
+            x += screen.write(StepLook.icon(s, frame: frame) + " ", x: x, y: rect.y, style: theme.style(role), clip: rect)
+            var tag = ""
+            switch s {
+            case .cached: tag = "CACHED"
+            case .error: tag = "ERROR"
+            case .canceled: tag = "CANCELED"
+            case .running, .done: tag = Format.duration(step.duration(now: state.now))
+            case .pending: tag = ""
+            }
+            let tagWidth = TextWidth.width(tag)
+            let nameWidth = max(0, rect.maxX - x - tagWidth - 1)
+            let name = Format.clean(step.name)
+            screen.write(TextWidth.truncate(name, to: nameWidth), x: x, y: rect.y, style: theme.style(s == .pending ? .pending : .text), clip: rect)
+            if tagWidth > 0 {
+                screen.write(tag, x: rect.maxX - tagWidth, y: rect.y, style: theme.style(s == .running || s == .done ? .duration : role), clip: rect)
+            }
+        case .status(let st):
+            var x = rect.x + 2
+            x += screen.write("↳ ", x: x, y: rect.y, style: theme.style(.dim), clip: rect)
+            let label = Format.clean(st.name.isEmpty ? st.id : st.name)
+            var right = ""
+            if st.total > 0 {
+                right = "\(Format.bytes(st.current)) / \(Format.bytes(st.total))"
+            } else if st.current > 0 {
+                right = Format.bytes(st.current)
+            }
+            let barWidth = st.total > 0 ? min(20, max(0, rect.width / 4)) : 0
+            let rightWidth = TextWidth.width(right) + (barWidth > 0 ? barWidth + 3 : 0)
+            screen.write(TextWidth.truncate(label, to: max(0, rect.maxX - x - rightWidth - 1)), x: x, y: rect.y, style: theme.style(.text), clip: rect)
+            var rx = rect.maxX - rightWidth
+            if barWidth > 0 {
+                let frac = min(1, max(0, Double(st.current) / Double(st.total)))
+                let filled = Int((Double(barWidth) * frac).rounded(.down))
+                rx += screen.write("[", x: rx, y: rect.y, style: theme.style(.dim), clip: rect)
+                rx += screen.write(String(repeating: "█", count: filled), x: rx, y: rect.y, style: theme.style(.progressBar), clip: rect)
+                rx += screen.write(String(repeating: "░", count: barWidth - filled), x: rx, y: rect.y, style: theme.style(.progressTrack), clip: rect)
+                rx += screen.write("] ", x: rx, y: rect.y, style: theme.style(.dim), clip: rect)
+            }
+            screen.write(right, x: rx, y: rect.y, style: theme.style(.dim), clip: rect)
+        case .log(let line):
+            let x = rect.x + 2
+            screen.write("│ ", x: x, y: rect.y, style: theme.style(.dim), clip: rect)
+            let role: ThemeRole = line.stream == 2 ? .logStderr : .logStdout
+            let spans = ANSIText.parse(ANSIText.applyCarriageReturns(line.text), base: theme.style(role).with(.dim), colors: !state.noColor)
+            screen.write(spans, x: x + 2, y: rect.y, clip: rect)
+        case .warning(let text):
+            screen.write("  ⚠ WARN: " + Format.clean(text), x: rect.x, y: rect.y, style: theme.style(.warning), clip: rect)
+        }
+    }
+
+    static func drawErrorBox(_ entry: BuildEntry, message: String, state: AppState, into screen: inout Screen, rect: Rect) {
+        let theme = state.theme
+        let failed = entry.state.failedStep
+        let title = failed.map { "ERROR in " + Format.clean($0.name) } ?? "ERROR"
+        screen.box(rect, style: theme.style(.error), title: title, titleStyle: theme.style(.error).with(.bold))
+        let inner = rect.inset(1).inset(left: 1, right: 1)
+        guard !inner.isEmpty else { return }
+        var y = inner.y
+        for part in TextWidth.wrap(Format.clean(message), width: inner.width).prefix(2) where y < inner.maxY {
+            screen.write(part, x: inner.x, y: y, style: theme.style(.error), clip: inner)
+            y += 1
+        }
+        if let failed {
+            let room = inner.maxY - y
+            let lines = failed.log.tail(max(0, room))
+            for l in lines where y < inner.maxY {
+                let role: ThemeRole = l.stream == 2 ? .logStderr : .logStdout
+                let spans = ANSIText.parse(ANSIText.applyCarriageReturns(l.text), base: theme.style(role), colors: !state.noColor)
+                screen.write(spans, x: inner.x, y: y, clip: inner)
+                y += 1
+            }
+        }
+    }
+}

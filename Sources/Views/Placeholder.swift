@@ -1,2 +1,0 @@
-// Filled by the UI work.
-import TerminalKit

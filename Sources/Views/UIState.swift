@@ -1,0 +1,214 @@
+import BuildModel
+import TerminalKit
+
+/// One build on the dashboard.
+public struct BuildEntry: Sendable, Equatable {
+    /// Stable identity (1, 2, …).
+    public let id: Int
+    /// What was asked for (used by rerun).
+    public var request: BuildRequest
+    /// The folded status.
+    public var state: BuildState
+    /// Builder that runs it.
+    public var builder: String
+    /// Wall time when it was launched (for elapsed time before the first step starts).
+    public var launchedAt: Timestamp
+    /// A cancel was sent.
+    public var cancelRequested = false
+
+    /// Creates an entry.
+    public init(id: Int, request: BuildRequest, state: BuildState, builder: String, launchedAt: Timestamp) {
+        self.id = id
+        self.request = request
+        self.state = state
+        self.builder = builder
+        self.launchedAt = launchedAt
+    }
+
+    /// True while the build has not finished.
+    public var isRunning: Bool { state.result == nil }
+}
+
+/// How panels share the screen.
+public enum Layout: String, Sendable, Equatable, CaseIterable {
+    /// A grid of panels.
+    case grid
+    /// Panels one above the other.
+    case stacked
+    /// The focused build alone.
+    case zoomed
+}
+
+/// The step-and-log view of one build.
+public struct LogViewState: Sendable, Equatable {
+    /// The build shown.
+    public var buildID: Int
+    /// Selected step (index into the build's visible steps).
+    public var step: Int
+    /// First log line shown (absolute line number), when not following.
+    public var scroll: Int = 0
+    /// Keep the newest line in view.
+    public var follow = true
+    /// Wrap long lines.
+    public var wrap = false
+    /// Show each line's time.
+    public var timestamps = false
+    /// The search text (highlighted; `n`/`N` jump).
+    public var search = ""
+    /// Typing into the search field.
+    public var searching = false
+    /// Line of the current match.
+    public var matchLine: Int?
+    /// Focus on the step list (true) or the log (false).
+    public var stepsFocused = false
+
+    /// Creates the view state.
+    public init(buildID: Int, step: Int) {
+        self.buildID = buildID
+        self.step = step
+    }
+}
+
+/// The new-build form.
+public struct FormState: Sendable, Equatable {
+    /// Form fields in tab order.
+    public enum Field: Int, Sendable, CaseIterable {
+        case context, dockerfile, target, tags, platforms, network, noCache, pull, builder, args, launch
+    }
+
+    /// A build-arg row.
+    public struct ArgRow: Sendable, Equatable {
+        /// Name.
+        public var name: String
+        /// Value (may be empty).
+        public var value: String
+        /// Default from the Dockerfile (shown dim when the value is empty).
+        public var defaultValue: String?
+
+        /// Creates a row.
+        public init(name: String, value: String, defaultValue: String? = nil) {
+            self.name = name
+            self.value = value
+            self.defaultValue = defaultValue
+        }
+
+        /// True when the name looks like a secret (its value is masked).
+        public var isSecret: Bool {
+            let n = name.uppercased()
+            return ["TOKEN", "SECRET", "PASSWORD", "PASSWD", "KEY", "CREDENTIAL"].contains { n.contains($0) }
+        }
+    }
+
+    public var context: String = "."
+    public var dockerfile: String = ""
+    public var target: String = ""
+    public var tags: String = ""
+    public var platforms: String = ""
+    public var network: String = ""
+    public var noCache = false
+    public var pull = false
+    public var builder: String = ""
+    public var args: [ArgRow] = []
+    /// Focused field.
+    public var field: Field = .context
+    /// Selected build-arg row.
+    public var argRow = 0
+    /// Editing the value (true) or the name (false) of the selected row.
+    public var argValue = true
+    /// Stages found in the Dockerfile (target choices).
+    public var stages: [String] = []
+    /// Path completions for the context field.
+    public var completions: [String] = []
+    /// A problem to show.
+    public var error: String?
+
+    /// Creates a form.
+    public init() {}
+}
+
+/// A question waiting for y/n.
+public enum Confirmation: Sendable, Equatable {
+    /// Cancel this build?
+    case cancel(buildID: Int)
+    /// Quit while builds run?
+    case quit(running: Int)
+}
+
+/// What the main area shows.
+public enum Mode: Sendable, Equatable {
+    /// The panels.
+    case dashboard
+    /// One build's steps and the selected step's log.
+    case logs(LogViewState)
+    /// The new-build form.
+    case form(FormState)
+}
+
+/// A key hint for the footer and the help screen.
+public struct KeyHint: Sendable, Equatable {
+    /// Keys as shown, e.g. `j/k`.
+    public var keys: String
+    /// What they do.
+    public var label: String
+
+    /// Creates a hint.
+    public init(keys: String, label: String) {
+        self.keys = keys
+        self.label = label
+    }
+}
+
+/// Everything the screen shows. Changed only by the App reducer.
+public struct AppState: Sendable, Equatable {
+    /// Builds in launch order.
+    public var builds: [BuildEntry] = []
+    /// Index of the focused build.
+    public var focus = 0
+    /// Panel arrangement.
+    public var layout: Layout = .grid
+    /// Main area.
+    public var mode: Mode = .dashboard
+    /// Help overlay shown.
+    public var showHelp = false
+    /// Command palette text while open.
+    public var palette: String?
+    /// Question waiting for y/n.
+    public var confirm: Confirmation?
+    /// Flash message for the status line.
+    public var message: String?
+    /// Current time (from ticks).
+    public var now: Timestamp
+    /// Colours.
+    public var theme: Theme
+    /// Log tail lines per running step in panels.
+    public var tailLines = 3
+    /// Screen size.
+    public var size: Size
+    /// Builder used for new builds.
+    public var currentBuilder = "default"
+    /// Next build id.
+    public var nextID = 1
+    /// Colours disabled (NO_COLOR): ANSI colours in logs are dropped.
+    public var noColor = false
+    /// The app should exit.
+    public var quitting = false
+
+    /// Creates the state.
+    public init(now: Timestamp, theme: Theme, size: Size) {
+        self.now = now
+        self.theme = theme
+        self.size = size
+    }
+
+    /// The build with an id.
+    public func build(_ id: Int) -> BuildEntry? { builds.first { $0.id == id } }
+
+    /// Index of a build id.
+    public func index(of id: Int) -> Int? { builds.firstIndex { $0.id == id } }
+
+    /// The focused build.
+    public var focused: BuildEntry? { builds.indices.contains(focus) ? builds[focus] : nil }
+
+    /// Builds still running.
+    public var runningCount: Int { builds.count { $0.isRunning } }
+}

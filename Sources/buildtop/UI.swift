@@ -1,0 +1,154 @@
+import App
+import BuildEvents
+import BuildModel
+import CursesBackend
+import Docker
+import Foundation
+import TerminalKit
+import Views
+
+extension CursesTerminal: InteractiveTerminal {}
+
+/// Options shared by the UI entry points.
+struct UIOptions {
+    var theme: String?
+    var mouse = false
+    var host: String?
+    var context: String?
+}
+
+/// Runs the full-screen UI until the user quits; returns the process exit code.
+@MainActor
+enum UIRunner {
+    /// Folders searched for themes: `$XDG_CONFIG_HOME/buildtop/themes`, then the shipped `themes/`.
+    static func themeDirectories(_ env: [String: String]) -> [String] {
+        var dirs: [String] = []
+        if let x = env["XDG_CONFIG_HOME"], !x.isEmpty {
+            dirs.append(x + "/buildtop/themes")
+        } else if let h = env["HOME"] {
+            dirs.append(h + "/.config/buildtop/themes")
+        }
+        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var dir = exe.deletingLastPathComponent()
+        for _ in 0..<4 {
+            let t = dir.appendingPathComponent("themes")
+            if FileManager.default.fileExists(atPath: t.appendingPathComponent("default.yaml").path) {
+                dirs.append(t.path)
+                break
+            }
+            dir = dir.deletingLastPathComponent()
+        }
+        dirs.append(FileManager.default.currentDirectoryPath + "/themes")
+        return dirs
+    }
+
+    /// Engine-backed build services.
+    static func engineServices(_ options: UIOptions, env: [String: String]) -> (RuntimeServices, String) {
+        let endpoint = try? DockerEndpoint.resolve(
+            hostFlag: options.host, contextFlag: options.context, environment: env,
+            homeDirectory: FileManager.default.homeDirectoryForCurrentUser.path)
+        let endpointError: String? = {
+            do {
+                _ = try DockerEndpoint.resolve(
+                    hostFlag: options.host, contextFlag: options.context, environment: env,
+                    homeDirectory: FileManager.default.homeDirectoryForCurrentUser.path)
+                return nil
+            } catch { return "\(error)" }
+        }()
+        let client = endpoint.flatMap { try? EngineClient(endpoint: $0) }
+        let services = RuntimeServices(
+            startBuild: { _, request, post in
+                let buildID = EngineDriver.newBuildID()
+                guard let client else {
+                    post(.finished(.failed(endpointError ?? "no engine endpoint (ssh:// is not supported yet)")))
+                    return BuildHandle(cancel: {}, task: Task {})
+                }
+                let driver = EngineDriver(client: client)
+                let task = Task.detached {
+                    for await e in driver.start(request, buildID: buildID, environment: env) { post(e) }
+                }
+                return BuildHandle(cancel: { try? await driver.cancel(buildID: buildID) }, task: task)
+            },
+            themeDirectories: themeDirectories(env), environment: env, clock: { wallClock() })
+        return (services, endpoint?.contextName ?? "default")
+    }
+
+    /// Opens the terminal, runs the loop, restores the terminal, prints `summary` of the builds.
+    static func run(_ options: UIOptions, services: RuntimeServices, builder: String, printSummary: Bool, setup: (Runtime) -> Void) async -> Int32 {
+        let env = services.environment
+        var theme = Theme.default
+        do {
+            theme = try ThemeLoader.load(nameOrPath: options.theme ?? "default", searchDirectories: services.themeDirectories)
+        } catch {
+            if options.theme != nil {
+                FDWriter.stderr.write("ERROR: \(error)\n")
+                return 1
+            }
+        }
+        theme = ThemeLoader.applyEnvironment(theme, environment: env)
+        let terminal: CursesTerminal
+        do {
+            terminal = try CursesTerminal(options: .init(mouse: options.mouse))
+        } catch {
+            FDWriter.stderr.write("ERROR: \(error)\n")
+            return 1
+        }
+        var state = AppState(now: services.clock(), theme: theme, size: terminal.size)
+        state.currentBuilder = builder
+        state.noColor = !(env["NO_COLOR"] ?? "").isEmpty
+        let runtime = Runtime(state: state, terminal: terminal, services: services)
+        let bus = runtime.bus
+        terminal.installExitSignalHandlers { _ in bus.post(.terminate) }
+        setup(runtime)
+        runtime.run()
+        terminal.shutdown()
+        await runtime.finish()
+        let builds = runtime.state.builds
+        if printSummary { FDWriter.stdout.write(Summary.text(builds, now: wallClock())) }
+        let failed = builds.contains { if case .failed = $0.state.phase { true } else { false } }
+        let canceled = builds.contains { $0.state.phase == .canceled }
+        return failed ? 1 : canceled ? 130 : 0
+    }
+}
+
+/// The one-screen summary left in the scrollback after the UI exits.
+enum Summary {
+    static func text(_ builds: [BuildEntry], now: Timestamp) -> String {
+        guard !builds.isEmpty else { return "" }
+        var out = "buildtop: \(builds.count) build\(builds.count == 1 ? "" : "s")\n"
+        for (i, b) in builds.enumerated() {
+            let st = b.state
+            let ratio = st.cacheHitRatio.map { ", \(Format.percent($0)) cache hits" } ?? ""
+            let elapsed = Format.duration(st.elapsed(now: now))
+            out += "  \(i + 1) \(Sanitizer.sanitize(b.request.name)): \(Format.phase(st.phase)) in \(elapsed), \(st.completedSteps)/\(st.totalSteps) steps, \(st.cachedSteps) cached\(ratio)"
+            if let id = st.imageID { out += ", image \(id.prefix(19))" }
+            out += "\n"
+            if st.phase == .failed, let m = st.errorMessage {
+                out += "    error: \(Sanitizer.sanitize(m))\n"
+                if let f = st.failedStep {
+                    out += "    in \(Sanitizer.sanitize(f.name))\n"
+                    for l in f.log.tail(5) { out += "      " + Sanitizer.sanitize(l.text) + "\n" }
+                }
+            }
+        }
+        return out
+    }
+}
+
+/// Feeds a saved stream into the UI as a build, paced like `replay`.
+enum ReplayFeeder {
+    static func start(id: Int, entries: [ReplayCommand.Entry], result: BuildResult, speed: Double, bus: EventBus) -> Task<Void, Never> {
+        Task.detached {
+            var clock = 0.0
+            for e in entries {
+                if speed > 0, e.offset > clock {
+                    let wait = min((e.offset - clock) / speed, 10)
+                    if (try? await Task.sleep(for: .milliseconds(Int(wait * 1000)))) == nil { return }
+                    clock = e.offset
+                }
+                bus.post(.driver(id: id, e.event))
+            }
+            bus.post(.driver(id: id, .finished(result)))
+        }
+    }
+}

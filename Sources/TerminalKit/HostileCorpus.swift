@@ -96,6 +96,15 @@ public enum HostileCorpus {
         ]
         out += bidi.map(b)
 
+        // Carriage returns mixed with sequences and wide text (progress bars gone wrong).
+        let cr = [
+            "10%\r20%\r30%", "ok\r\u{1B}[2K\u{1B}[1Gdone", "漢字\rx\u{1B}]52;c;eA==\u{07}", "10%\r\u{202E}20%",
+            "\u{1B}[31mabc\r\u{1B}[", "a\r\u{9B}31m", "\u{1B}]0;a\rb\u{07}", "abc\r\u{1B}", "\r\r\u{0}\r",
+            "\u{1B}[38;5;1mred\r\u{1B}[48;2;1;2;3mbg\r\u{1B}[0m", "👍🏽\rx", "x\r\u{301}y", "\u{1B}[1m\t\ra\tb",
+            "🇯🇵🇯🇵\r🇯", "a\u{200D}\r漢", "\r\n", "a\r\nb\r\n",
+        ]
+        out += cr.map(b)
+
         // NUL.
         out += [[0], b("a") + [0] + b("b"), [0, 0, 0], b("\u{1B}[") + [0] + b("m")]
 

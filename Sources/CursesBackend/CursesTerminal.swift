@@ -74,6 +74,7 @@ public final class CursesTerminal: Terminal {
         /// Another `CursesTerminal` is active in this process.
         case alreadyActive
 
+        /// A one-line explanation for the user.
         public var description: String {
             switch self {
             case .noTerminal(let why): "no terminal: \(why)"
@@ -108,6 +109,8 @@ public final class CursesTerminal: Terminal {
     var needsClear = true
     var pendingEvents: [TerminalEvent] = []
     var inputPending = false
+    var ttyHungUp = false
+    var hangupDelivered = false
     var lastSize = Size(width: 80, height: 24)
     var run: [cchar_t] = []
     var dirty: [Bool] = []

@@ -22,10 +22,14 @@ extension CursesTerminal {
     ///   ``installExitSignalHandlers(onSignal:)`` on this thread before returning; with no handler
     ///   it shuts the terminal down and re-raises the signal with its previous action.
     /// - After ``shutdown()`` it only waits on ``wakeFD`` (or the timeout) and returns `[]`.
+    /// - If the tty hangs up it is reported like SIGHUP (once) and no longer polled; if ``wakeFD``
+    ///   turns out to be closed, it is set to -1.
     public func waitForEvents(timeoutMilliseconds: Int32?) -> [TerminalEvent] {
         var fds: [pollfd] = []
-        if screenPointer != nil { fds.append(pollfd(fd: ttyFD, events: Int16(POLLIN), revents: 0)) }
-        if wakeFD >= 0 { fds.append(pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)) }
+        let ttyIndex = screenPointer != nil && !ttyHungUp ? fds.count : -1
+        if ttyIndex >= 0 { fds.append(pollfd(fd: ttyFD, events: Int16(POLLIN), revents: 0)) }
+        let wakeIndex = wakeFD >= 0 ? fds.count : -1
+        if wakeIndex >= 0 { fds.append(pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)) }
         if exitSignalFD >= 0 { fds.append(pollfd(fd: exitSignalFD, events: Int16(POLLIN), revents: 0)) }
 
         var events = pendingEvents
@@ -35,8 +39,20 @@ extension CursesTerminal {
         let rc = fds.withUnsafeMutableBufferPointer { cn_ppoll_unblocked($0.baseAddress, nfds_t($0.count), timeout) }
         if rc < 0, errno != EINTR { return events }
 
+        let broken = Int16(POLLHUP | POLLERR | POLLNVAL)
+        if wakeIndex >= 0, fds[wakeIndex].revents & Int16(POLLNVAL) != 0 {
+            wakeFD = -1  // closed by its owner: stop polling it instead of spinning
+        }
         if exitSignalFD >= 0 {
             while case let sig = tg_exit_signals_next(), sig != 0 { deliverExitSignal(sig) }
+        }
+        if ttyIndex >= 0, fds[ttyIndex].revents & broken != 0 {
+            // The terminal hung up (window closed, ssh dropped). Normally SIGHUP arrives too; if
+            // it is ignored, report it anyway, once, and stop polling the dead tty (else: a spin).
+            drainInput(into: &events)
+            ttyHungUp = true
+            if !hangupDelivered { deliverExitSignal(SIGHUP) }
+            return events
         }
         guard screenPointer != nil else { return [] }
         drainInput(into: &events)
@@ -45,7 +61,7 @@ extension CursesTerminal {
 
     /// Reads every key ncurses has (nodelay), up to ``maxEventsPerCall``.
     private func drainInput(into events: inout [TerminalEvent]) {
-        guard let win = cn_stdscr() else { return }
+        guard screenPointer != nil, let win = cn_stdscr() else { return }
         inputPending = false
         // Resizes merge into one, at the position of the last (a resize queued by suspend() too).
         var lastResize = events.lastIndex { if case .resize = $0 { true } else { false } }
@@ -113,6 +129,7 @@ extension CursesTerminal {
     }
 
     private func deliverExitSignal(_ sig: Int32) {
+        if sig == SIGHUP { hangupDelivered = true }
         if let handler = onExitSignal {
             handler(sig)
         } else {

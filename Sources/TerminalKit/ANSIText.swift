@@ -35,10 +35,11 @@ public enum ANSIText {
         return spans(body, base: base, colors: colors)
     }
 
-    /// Applies the carriage returns of a line as a terminal would: after a `\r` the text
-    /// overwrites the line from column 0; the last rewrite wins where it reaches and what it does
-    /// not reach stays (`downloading 10%\r50%` → `50%nloading 10%`). Overwriting half of a wide
-    /// character blanks its other half. A trailing `\r` changes nothing and `\r\n` becomes `\n`.
+    /// Applies the carriage returns of a line as a terminal would.
+    ///
+    /// After a `\r` the text overwrites the line from column 0; the last rewrite wins where it
+    /// reaches and what it does not reach stays (`downloading 10%\r50%` → `50%nloading 10%`).
+    /// Overwriting half of a wide character blanks its other half. A trailing `\r` changes nothing and `\r\n` becomes `\n`.
     ///
     /// Columns are counted on the sanitized text. A line without `\r` comes back unchanged;
     /// otherwise the result is sanitized, as ``Sanitizer`` does, with one SGR sequence before
@@ -141,7 +142,7 @@ public enum ANSIText {
         return out
     }
 
-    /// SGR parameters that set `style` from a reset, e.g. `0;1;31;48;5;236`.
+    /// SGR parameters that set `style` from a reset, like `0;1;31;48;5;236`.
     static func sgrParameters(_ style: Style) -> String {
         var p = ["0"]
         let attributes: [(Attributes, String)] = [

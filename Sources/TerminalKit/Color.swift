@@ -21,14 +21,22 @@ public enum Color: Sendable, Hashable {
 
 /// Text attributes.
 public struct Attributes: OptionSet, Sendable, Hashable {
+    /// The attribute bits.
     public let rawValue: UInt8
+    /// Creates attributes from their bits.
     public init(rawValue: UInt8) { self.rawValue = rawValue }
 
+    /// Bold (SGR 1).
     public static let bold = Attributes(rawValue: 1)
+    /// Dim, faint (SGR 2).
     public static let dim = Attributes(rawValue: 2)
+    /// Italic (SGR 3).
     public static let italic = Attributes(rawValue: 4)
+    /// Underline (SGR 4).
     public static let underline = Attributes(rawValue: 8)
+    /// Reverse video (SGR 7).
     public static let reverse = Attributes(rawValue: 16)
+    /// Strikethrough (SGR 9).
     public static let strikethrough = Attributes(rawValue: 32)
 }
 

@@ -1,9 +1,8 @@
-/// Makes untrusted text (log bytes, step names, error strings, builder and file names) safe to
-/// put on the terminal. Sanitizing works on one line.
+/// Makes untrusted text (log bytes, step names, error strings, builder names) safe for the terminal.
 ///
-/// What comes out holds no control character (C0, DEL, C1), no escape sequence, no BiDi
-/// control and no scalar that glibc 2.36 cannot measure, so ``TextWidth``, ncurses and tmux agree
-/// on its width. In order:
+/// Sanitizing works on one line. What comes out holds no control character (C0, DEL, C1), no
+/// escape sequence, no BiDi control and no scalar that glibc 2.36 cannot measure, so
+/// ``TextWidth``, ncurses and tmux agree on its width. In order:
 /// 1. UTF-8 is decoded; each invalid sequence (overlong, surrogate, truncated, `0xFF`…)
 ///    becomes U+FFFD `�`.
 /// 2. Whole escape sequences are removed: CSI `ESC [ … final` (with private and intermediate
@@ -32,15 +31,18 @@ public enum Sanitizer {
         return sanitize(scalars: decode(bytes))
     }
 
-    /// Sanitizes an untrusted string (see ``Sanitizer``). Printable ASCII is returned as is.
+    /// Sanitizes an untrusted string (see ``Sanitizer``).
+    ///
+    /// Printable ASCII is returned as is.
     public static func sanitize(_ s: String) -> String {
         if s.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return s }
         return sanitize(scalars: Array(s.unicodeScalars))
     }
 
-    /// True when `s` may go to the terminal as it is: no C0 or C1 control, no DEL, no BiDi
-    /// control, no line or paragraph separator, and only scalars that glibc 2.36 can measure.
-    /// Everything ``sanitize(_:)-(String)`` returns passes.
+    /// True when `s` may go to the terminal as it is.
+    ///
+    /// That is: no C0 or C1 control, no DEL, no BiDi control, no line or paragraph separator, and
+    /// only scalars that glibc 2.36 can measure. Everything ``sanitize(_:)-(String)`` returns passes.
     public static func isSafe(_ s: String) -> Bool {
         s.unicodeScalars.allSatisfy(isSafe)
     }

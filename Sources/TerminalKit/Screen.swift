@@ -1,6 +1,8 @@
-/// One cell of the screen: a grapheme and its style. A wide grapheme occupies its cell and the
-/// next (more for the rare grapheme wider than 2, see ``TextWidth``), which hold `text == ""`
-/// (continuations); a row's text is the concatenation of its cells' texts, as tmux shows it.
+/// One cell of the screen: a grapheme and its style.
+///
+/// A wide grapheme occupies its cell and the next (more for the rare grapheme wider than 2, see
+/// ``TextWidth``), which hold `text == ""` (continuations); a row's text is the concatenation of
+/// its cells' texts, as tmux shows it.
 public struct Cell: Sendable, Hashable {
     /// The grapheme shown, `" "` when empty, `""` for the right half of a wide grapheme.
     public var text: String
@@ -14,7 +16,9 @@ public struct Cell: Sendable, Hashable {
     }
 }
 
-/// A grid of cells: what one frame shows. Views draw into it; terminals present it.
+/// A grid of cells: what one frame shows.
+///
+/// Views draw into it; terminals present it.
 public struct Screen: Sendable, Equatable {
     /// Its size.
     public let size: Size
@@ -36,9 +40,11 @@ public struct Screen: Sendable, Equatable {
         return cells[y * size.width + x]
     }
 
-    /// Sets one cell (ignored outside). The cell's text is one grapheme: a wide one also takes
-    /// the cells to its right (continuations), or becomes a space when it does not fit before the
-    /// right edge; a zero-width one is ignored. Overwriting part of a wide grapheme blanks the
+    /// Sets one cell (ignored outside).
+    ///
+    /// The cell's text is one grapheme: a wide one also takes the cells to its right
+    /// (continuations), or becomes a space when it does not fit before the right edge; a
+    /// zero-width one is ignored. Overwriting part of a wide grapheme blanks the
     /// rest of it. A continuation (`""`) only restyles the right half of a wide grapheme; anywhere
     /// else it is a space.
     public mutating func set(x: Int, y: Int, _ cell: Cell) {
@@ -61,8 +67,9 @@ public struct Screen: Sendable, Equatable {
         }
     }
 
-    /// Puts a grapheme of width `w` ≥ 1 at (x, y): head plus `w - 1` continuations; the caller
-    /// checks that it fits. Blanks the rest of any wide grapheme it cuts.
+    /// Puts a grapheme of width `w` ≥ 1 at (x, y): head plus `w - 1` continuations.
+    ///
+    /// The caller checks that it fits. Blanks the rest of any wide grapheme it cuts.
     private mutating func put(_ text: String, width w: Int, x: Int, y: Int, style: Style) {
         let row = y * size.width
         // A continuation at x: blank the head and continuations to its left.
@@ -124,9 +131,10 @@ public struct Screen: Sendable, Equatable {
         return col - x
     }
 
-    /// Fills a rectangle with a character (a wide one is repeated every two columns, with
-    /// spaces where it does not fit; a zero-width one fills with spaces). Wide graphemes cut at
-    /// the rectangle's edges are blanked.
+    /// Fills a rectangle with a character.
+    ///
+    /// A wide one is repeated every two columns, with spaces where it does not fit; a zero-width
+    /// one fills with spaces. Wide graphemes cut at the rectangle's edges are blanked.
     public mutating func fill(_ rect: Rect, style: Style, char: Character = " ") {
         let r = rect.intersection(bounds)
         guard !r.isEmpty else { return }
@@ -173,7 +181,9 @@ public struct Screen: Sendable, Equatable {
         set(x: r, y: b, Cell("┘", style: style))
         if !title.isEmpty, rect.width > 4 {
             let text = " " + TextWidth.truncate(title, to: rect.width - 4) + " "
-            write(text, x: l + 1, y: t, style: titleStyle ?? style, clip: Rect(x: l + 1, y: t, width: rect.width - 2, height: 1))
+            write(
+                text, x: l + 1, y: t, style: titleStyle ?? style,
+                clip: Rect(x: l + 1, y: t, width: rect.width - 2, height: 1))
         }
     }
 
@@ -191,7 +201,7 @@ public struct Screen: Sendable, Equatable {
         return line
     }
 
-    /// Styles as runs per row, e.g. `3: 0-9 fg=red bold | 10-79 plain` (for snapshots where colour matters).
+    /// Styles as runs per row, like `3: 0-9 fg=red bold | 10-79 plain` (for snapshots where colour matters).
     public func styleDump() -> String {
         var lines: [String] = []
         for yy in 0..<size.height {
@@ -230,9 +240,14 @@ public struct Screen: Sendable, Equatable {
     static func describe(_ c: Color) -> String {
         switch c {
         case .terminalDefault: "default"
-        case .ansi(let n): ["black", "red", "green", "yellow", "blue", "magenta", "cyan", "white"][Int(n % 8)] + (n >= 8 ? "+" : "")
+        case .ansi(let n):
+            ["black", "red", "green", "yellow", "blue", "magenta", "cyan", "white"][Int(n % 8)] + (n >= 8 ? "+" : "")
         case .indexed(let n): "\(n)"
-        case .rgb(let r, let g, let b): "#" + [r, g, b].map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+        case .rgb(let r, let g, let b):
+            "#"
+                + [r, g, b].map {
+                    String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16)
+                }.joined()
         }
     }
 }

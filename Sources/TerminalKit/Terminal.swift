@@ -21,6 +21,7 @@ public final class MemoryTerminal: Terminal {
         self.screen = Screen(size: size)
     }
 
+    /// Keeps the frame and counts it.
     public func present(_ screen: Screen) {
         self.screen = screen
         frames += 1

@@ -39,9 +39,10 @@ public enum TextWidth {
         return 1
     }
 
-    /// True when glibc 2.36 gives the scalar a width (assigned in Unicode 14, not a control, not
-    /// U+2028 or U+2029). Text made of printable scalars measures the same here, in ncurses and in
-    /// tmux.
+    /// True when glibc 2.36 gives the scalar a width.
+    ///
+    /// That is: assigned in Unicode 14, not a control, not U+2028 or U+2029. Text made of
+    /// printable scalars measures the same here, in ncurses and in tmux.
     public static func isPrintable(_ s: Unicode.Scalar) -> Bool {
         let v = s.value
         if v < 0x300 { return (v >= 0x20 && v < 0x7F) || v >= 0xA0 }

@@ -71,6 +71,9 @@ final class HeadlessProgress {
         var spill: LogSpillSink?
     }
 
+    /// Headless output is the log itself: keep little in memory (the rest goes to the spill file).
+    static let logBudget = 256 * 1024
+
     let mode: ProgressMode
     let out: FDWriter
     let prefixed: Bool
@@ -81,7 +84,7 @@ final class HeadlessProgress {
         self.out = out
         self.prefixed = names.count > 1
         for (i, n) in names.enumerated() {
-            builds.append(Build(name: n, state: BuildState(name: n), printer: PlainPrinter(description: prefixed ? nil : description), spill: spill(i)))
+            builds.append(Build(name: n, state: BuildState(name: n, logBudget: HeadlessProgress.logBudget), printer: PlainPrinter(description: prefixed ? nil : description), spill: spill(i)))
         }
     }
 

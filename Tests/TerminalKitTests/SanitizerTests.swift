@@ -21,43 +21,45 @@ import Testing
     }
 
     /// Escape sequences of every kind are removed whole.
-    @Test(arguments: [
-        ("a\u{1B}[31mb\u{1B}[0m", "ab"),
-        ("\u{1B}[?25lx\u{1B}[?25h", "x"),
-        ("\u{1B}[>4;2mx", "x"),
-        ("\u{1B}[2 qx", "x"),
-        ("a\u{1B}]0;title\u{07}b", "ab"),
-        ("a\u{1B}]2;title\u{1B}\\b", "ab"),
-        ("\u{1B}]52;c;ZWNobyBoaQ==\u{07}ok", "ok"),
-        ("\u{1B}]8;;http://x/\u{1B}\\link\u{1B}]8;;\u{1B}\\", "link"),
-        ("\u{1B}P$q m\u{1B}\\x", "x"),
-        ("\u{1B}_Gf=100;AAAA\u{1B}\\x", "x"),
-        ("\u{1B}^pm\u{1B}\\x\u{1B}Xsos\u{1B}\\", "x"),
-        ("\u{1B}(Bx\u{1B}#8\u{1B}7\u{1B}8\u{1B}c\u{1B}M", "x"),
-        ("\u{9B}31mx\u{9B}0m", "x"),
-        ("\u{9D}0;t\u{9C}x\u{9D}0;t\u{07}y", "xy"),
-        ("\u{90}q\u{9C}x\u{98}s\u{9C}\u{9E}p\u{9C}\u{9F}a\u{9C}", "x"),
-        ("\u{1B}]0;a\u{1B}[31mred\u{07}", "red\u{2407}"),
-        ("\u{1B}]0;abc\u{18}shown", "shown"),
-    ] as [(String, String)])
+    @Test(
+        arguments: [
+            ("a\u{1B}[31mb\u{1B}[0m", "ab"),
+            ("\u{1B}[?25lx\u{1B}[?25h", "x"),
+            ("\u{1B}[>4;2mx", "x"),
+            ("\u{1B}[2 qx", "x"),
+            ("a\u{1B}]0;title\u{07}b", "ab"),
+            ("a\u{1B}]2;title\u{1B}\\b", "ab"),
+            ("\u{1B}]52;c;ZWNobyBoaQ==\u{07}ok", "ok"),
+            ("\u{1B}]8;;http://x/\u{1B}\\link\u{1B}]8;;\u{1B}\\", "link"),
+            ("\u{1B}P$q m\u{1B}\\x", "x"),
+            ("\u{1B}_Gf=100;AAAA\u{1B}\\x", "x"),
+            ("\u{1B}^pm\u{1B}\\x\u{1B}Xsos\u{1B}\\", "x"),
+            ("\u{1B}(Bx\u{1B}#8\u{1B}7\u{1B}8\u{1B}c\u{1B}M", "x"),
+            ("\u{9B}31mx\u{9B}0m", "x"),
+            ("\u{9D}0;t\u{9C}x\u{9D}0;t\u{07}y", "xy"),
+            ("\u{90}q\u{9C}x\u{98}s\u{9C}\u{9E}p\u{9C}\u{9F}a\u{9C}", "x"),
+            ("\u{1B}]0;a\u{1B}[31mred\u{07}", "red\u{2407}"),
+            ("\u{1B}]0;abc\u{18}shown", "shown"),
+        ] as [(String, String)])
     func sequencesRemoved(_ input: String, _ expected: String) {
         #expect(clean(input) == expected)
         #expect(Sanitizer.sanitize(input) == expected)
     }
 
     /// A lone or cut-off ESC shows as ␛ and what followed it stays visible as text.
-    @Test(arguments: [
-        ("\u{1B}", "\u{241B}"),
-        ("abc\u{1B}", "abc\u{241B}"),
-        ("\u{1B}[31", "\u{241B}[31"),
-        ("\u{1B}]0;title", "\u{241B}]0;title"),
-        ("\u{1B}]0;t\u{1B}", "\u{241B}]0;t\u{241B}"),
-        ("\u{1B}[3\u{E9}m", "\u{241B}[3\u{E9}m"),
-        ("\u{1B}\u{1B}[1m", "\u{241B}"),
-        ("\u{1B}(", "\u{241B}("),
-        ("\u{9B}31", "\u{FFFD}31"),
-        ("\u{9D}0;x", "\u{FFFD}0;x"),
-    ] as [(String, String)])
+    @Test(
+        arguments: [
+            ("\u{1B}", "\u{241B}"),
+            ("abc\u{1B}", "abc\u{241B}"),
+            ("\u{1B}[31", "\u{241B}[31"),
+            ("\u{1B}]0;title", "\u{241B}]0;title"),
+            ("\u{1B}]0;t\u{1B}", "\u{241B}]0;t\u{241B}"),
+            ("\u{1B}[3\u{E9}m", "\u{241B}[3\u{E9}m"),
+            ("\u{1B}\u{1B}[1m", "\u{241B}"),
+            ("\u{1B}(", "\u{241B}("),
+            ("\u{9B}31", "\u{FFFD}31"),
+            ("\u{9D}0;x", "\u{FFFD}0;x"),
+        ] as [(String, String)])
     func truncatedSequences(_ input: String, _ expected: String) {
         #expect(clean(input) == expected)
     }
@@ -87,15 +89,16 @@ import Testing
     }
 
     /// Invalid UTF-8 becomes U+FFFD, one per maximal invalid subsequence, never a control.
-    @Test(arguments: [
-        ([0xC0, 0xAF], "\u{FFFD}\u{FFFD}"),
-        ([0xC0, 0x9B], "\u{FFFD}\u{FFFD}"),
-        ([0xED, 0xA0, 0x80], "\u{FFFD}\u{FFFD}\u{FFFD}"),
-        ([0x61, 0xE2, 0x82], "a\u{FFFD}"),
-        ([0xFF, 0x61], "\u{FFFD}a"),
-        ([0xE2, 0x82, 0x1B, 0x5B, 0x31, 0x6D, 0x62], "\u{FFFD}b"),
-        ([0x9B, 0x33, 0x31, 0x6D], "\u{FFFD}31m"),
-    ] as [([UInt8], String)])
+    @Test(
+        arguments: [
+            ([0xC0, 0xAF], "\u{FFFD}\u{FFFD}"),
+            ([0xC0, 0x9B], "\u{FFFD}\u{FFFD}"),
+            ([0xED, 0xA0, 0x80], "\u{FFFD}\u{FFFD}\u{FFFD}"),
+            ([0x61, 0xE2, 0x82], "a\u{FFFD}"),
+            ([0xFF, 0x61], "\u{FFFD}a"),
+            ([0xE2, 0x82, 0x1B, 0x5B, 0x31, 0x6D, 0x62], "\u{FFFD}b"),
+            ([0x9B, 0x33, 0x31, 0x6D], "\u{FFFD}31m"),
+        ] as [([UInt8], String)])
     func invalidUTF8(_ bytes: [UInt8], _ expected: String) {
         #expect(Sanitizer.sanitize(bytes) == expected)
     }

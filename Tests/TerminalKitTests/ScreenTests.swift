@@ -121,7 +121,9 @@ import Testing
     /// Styled spans are written one after another and clipped like text.
     @Test func writeSpans() {
         var s = Screen(size: Size(width: 10, height: 1))
-        let spans = [StyledSpan(text: "ab", style: red), StyledSpan(text: "漢", style: blue), StyledSpan(text: "cdefgh")]
+        let spans = [
+            StyledSpan(text: "ab", style: red), StyledSpan(text: "漢", style: blue), StyledSpan(text: "cdefgh"),
+        ]
         #expect(s.write(spans, x: 1, y: 0, clip: Rect(x: 0, y: 0, width: 8, height: 1)) == 7)
         #expect(s.row(0) == " ab漢cde")
         #expect(s.styleDump() == "0: 0-0 plain | 1-2 fg=red | 3-4 fg=blue bold | 5-9 plain")
@@ -131,12 +133,13 @@ import Testing
     @Test func box() {
         var s = Screen(size: Size(width: 13, height: 4))
         s.box(Rect(x: 0, y: 0, width: 13, height: 4), style: .plain, title: "build 漢字")
-        #expect(s.text() == """
-            ┌ build 漢… ┐
-            │           │
-            │           │
-            └───────────┘
-            """)
+        #expect(
+            s.text() == """
+                ┌ build 漢… ┐
+                │           │
+                │           │
+                └───────────┘
+                """)
     }
 
     /// fill covers a rectangle, blanks wide graphemes it cuts, and repeats a wide fill character.
@@ -155,10 +158,11 @@ import Testing
         var s = Screen(size: Size(width: 6, height: 2))
         s.write("ab", x: 0, y: 0, style: Style(fg: .brightRed, bg: .indexed(236), attributes: [.underline, .italic]))
         s.write("c", x: 3, y: 1, style: Style(fg: .rgb(255, 8, 0), attributes: .strikethrough))
-        #expect(s.styleDump() == """
-            0: 0-1 fg=red+ bg=236 italic underline | 2-5 plain
-            1: 0-2 plain | 3-3 fg=#ff0800 strike | 4-5 plain
-            """)
+        #expect(
+            s.styleDump() == """
+                0: 0-1 fg=red+ bg=236 italic underline | 2-5 plain
+                1: 0-2 plain | 3-3 fg=#ff0800 strike | 4-5 plain
+                """)
         #expect(Screen(size: Size(width: 0, height: 1)).styleDump() == "0: ")
     }
 

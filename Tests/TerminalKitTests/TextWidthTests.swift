@@ -3,19 +3,21 @@ import Testing
 @testable import TerminalKit
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @Suite struct TextWidthTests {
     /// Widths of single graphemes agree with glibc 2.36 wcwidth and tmux 3.3a (SWIFT-NOTES §P6).
-    @Test(arguments: [
-        ("a", 1), ("漢", 2), ("ｱ", 1), ("Ａ", 2), ("한", 2), ("\u{1112}\u{1161}\u{11AB}", 2), ("🚀", 2), ("✅", 2),
-        ("e\u{301}", 1), ("\u{301}", 0), ("🇯🇵", 2), ("🇯", 1), ("👩\u{200D}💻", 2),
-        ("👨\u{200D}👩\u{200D}👧\u{200D}👦", 2), ("⚠\u{FE0F}", 1), ("❤\u{FE0F}", 1), ("1\u{FE0F}\u{20E3}", 1),
-        ("🏳\u{FE0F}\u{200D}🌈", 1), ("👍🏽", 4), ("क\u{93F}", 2), ("\u{200B}", 0), ("\u{AD}", 1), ("…", 1),
-        ("─", 1), ("\u{3000}", 2), ("\u{E000}", 1), ("\u{1F3FB}", 2), ("\u{1B}", 0), ("\u{85}", 0), ("\u{1FAE8}", 0),
-        ("\u{0}", 0), ("\u{2028}", 0), ("\u{FE0F}", 0),
-    ] as [(String, Int)])
+    @Test(
+        arguments: [
+            ("a", 1), ("漢", 2), ("ｱ", 1), ("Ａ", 2), ("한", 2), ("\u{1112}\u{1161}\u{11AB}", 2), ("🚀", 2), ("✅", 2),
+            ("e\u{301}", 1), ("\u{301}", 0), ("🇯🇵", 2), ("🇯", 1), ("👩\u{200D}💻", 2),
+            ("👨\u{200D}👩\u{200D}👧\u{200D}👦", 2), ("⚠\u{FE0F}", 1), ("❤\u{FE0F}", 1), ("1\u{FE0F}\u{20E3}", 1),
+            ("🏳\u{FE0F}\u{200D}🌈", 1), ("👍🏽", 4), ("क\u{93F}", 2), ("\u{200B}", 0), ("\u{AD}", 1), ("…", 1),
+            ("─", 1), ("\u{3000}", 2), ("\u{E000}", 1), ("\u{1F3FB}", 2), ("\u{1B}", 0), ("\u{85}", 0),
+            ("\u{1FAE8}", 0),
+            ("\u{0}", 0), ("\u{2028}", 0), ("\u{FE0F}", 0),
+        ] as [(String, Int)])
     func graphemeWidth(_ text: String, _ width: Int) {
         #expect(text.count == 1)
         if let c = text.first { #expect(TextWidth.width(of: c) == width) }
@@ -82,45 +84,45 @@ import Glibc
     /// Every scalar measures exactly as glibc's wcwidth in C.UTF-8 (checked where glibc 2.36 runs).
     @Test(.enabled(if: TextWidthTests.hasGlibc236)) func matchesGlibcWcwidth() {
         #if canImport(Glibc)
-        typealias WCWidth = @convention(c) (Int32) -> Int32
-        guard let sym = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "wcwidth") else {
-            Issue.record("no wcwidth")
-            return
-        }
-        let wcwidth = unsafeBitCast(sym, to: WCWidth.self)
-        guard let loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", nil) else {
-            Issue.record("no C.UTF-8 locale")
-            return
-        }
-        let old = uselocale(loc)
-        defer {
-            uselocale(old)
-            freelocale(loc)
-        }
-        var mismatches: [String] = []
-        for v in UInt32(0)...0x10FFFF {
-            guard let s = Unicode.Scalar(v) else { continue }
-            let c = wcwidth(Int32(bitPattern: v))
-            let expected = max(0, Int(c))
-            if TextWidth.width(of: s) != expected || TextWidth.isPrintable(s) != (c >= 0 && v != 0) {
-                if v == 0 { continue }
-                mismatches.append(String(v, radix: 16))
+            typealias WCWidth = @convention(c) (Int32) -> Int32
+            guard let sym = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "wcwidth") else {
+                Issue.record("no wcwidth")
+                return
             }
-        }
-        #expect(mismatches.isEmpty, "differ from wcwidth: \(mismatches.prefix(20))")
+            let wcwidth = unsafeBitCast(sym, to: WCWidth.self)
+            guard let loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", nil) else {
+                Issue.record("no C.UTF-8 locale")
+                return
+            }
+            let old = uselocale(loc)
+            defer {
+                uselocale(old)
+                freelocale(loc)
+            }
+            var mismatches: [String] = []
+            for v in UInt32(0)...0x10FFFF {
+                guard let s = Unicode.Scalar(v) else { continue }
+                let c = wcwidth(Int32(bitPattern: v))
+                let expected = max(0, Int(c))
+                if TextWidth.width(of: s) != expected || TextWidth.isPrintable(s) != (c >= 0 && v != 0) {
+                    if v == 0 { continue }
+                    mismatches.append(String(v, radix: 16))
+                }
+            }
+            #expect(mismatches.isEmpty, "differ from wcwidth: \(mismatches.prefix(20))")
         #endif
     }
 
     static var hasGlibc236: Bool {
         #if canImport(Glibc)
-        // glibc's version, without the non-modular gnu_get_libc_version().
-        typealias Version = @convention(c) () -> UnsafePointer<CChar>?
-        guard let sym = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "gnu_get_libc_version"),
-            let v = unsafeBitCast(sym, to: Version.self)()
-        else { return false }
-        return String(cString: v) == "2.36"
+            // glibc's version, without the non-modular gnu_get_libc_version().
+            typealias Version = @convention(c) () -> UnsafePointer<CChar>?
+            guard let sym = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "gnu_get_libc_version"),
+                let v = unsafeBitCast(sym, to: Version.self)()
+            else { return false }
+            return String(cString: v) == "2.36"
         #else
-        return false
+            return false
         #endif
     }
 }

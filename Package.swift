@@ -70,7 +70,7 @@ let package = Package(
             swiftSettings: strict
         ),
         // Tests.
-        .target(name: "TestSupport", dependencies: ["BuildModel", "BuildEvents"], swiftSettings: strict),
+        .target(name: "TestSupport", dependencies: ["BuildModel", "BuildEvents", "TerminalKit", "Views", "App"], swiftSettings: strict),
         .testTarget(name: "BuildModelTests", dependencies: ["BuildModel", "BuildEvents", "TestSupport"]),
         .testTarget(name: "BuildEventsTests", dependencies: ["BuildModel", "BuildEvents", "TestSupport"]),
         .testTarget(name: "DockerTests", dependencies: ["Docker", "BuildModel", "TestSupport"]),

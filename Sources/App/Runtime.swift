@@ -115,6 +115,8 @@ public final class Runtime {
     var dirty = true
     var lastDraw: UInt64 = 0
     var lastTick: UInt64 = 0
+    /// True when the state changed since the last frame (the loop draws only then).
+    public var needsRedraw: Bool { dirty }
     /// Frames drawn (for tests and benchmarks).
     public private(set) var framesDrawn = 0
     let frameInterval: UInt64 = 33_000_000

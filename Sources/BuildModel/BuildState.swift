@@ -143,7 +143,9 @@ public struct BuildState: Sendable, Equatable {
             guard self.result == nil else { return [] }
             if case .succeeded(let id?) = result { imageID = id }
             self.result = result
+            let end = lastEventTime
             for i in steps.indices {
+                if steps[i].isRunning { steps[i].interruptedAt = end ?? steps[i].latestStart }
                 let before = steps[i].log.memoryBytes
                 steps[i].log.flushPartials()
                 logMemoryBytes += steps[i].log.memoryBytes - before

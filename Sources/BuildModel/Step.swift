@@ -36,6 +36,9 @@ public struct Step: Sendable, Equatable {
     public let seenOrder: Int
     /// Order in which the step first started (nil = never started).
     public internal(set) var startOrder: Int?
+    /// Set when the build ended while this step was still open (BuildKit stops unfinished work):
+    /// the step then shows as canceled and its clock stops here.
+    public internal(set) var interruptedAt: Timestamp?
 
     var rawIntervals: [Int64: Interval] = [:]
     var statusIndex: [String: Int] = [:]
@@ -65,7 +68,7 @@ public struct Step: Sendable, Equatable {
 
     /// The state to show.
     public var state: StepState {
-        if isCanceled { return .canceled }
+        if isCanceled || (interruptedAt != nil && isRunning) { return .canceled }
         if hasError { return .error }
         if isCompleted { return vertex.cached ? .cached : .done }
         return isStarted ? .running : .pending
@@ -73,7 +76,7 @@ public struct Step: Sendable, Equatable {
 
     /// Seconds spent running (sum of merged intervals; an open one counts up to `now`).
     public func duration(now: Timestamp?) -> Double {
-        Interval.totalSeconds(intervals, now: now)
+        Interval.totalSeconds(intervals, now: interruptedAt ?? now)
     }
 
     /// Start of the most recent merged interval.

@@ -38,8 +38,8 @@ public enum BuildPanel {
         x += screen.write("\(icon) \(entry.cancelRequested && phase == .running ? "canceling" : Format.phase(phase))", x: x, y: y0, style: theme.style(StepLook.phaseRole(phase)).with(.bold), clip: inner)
         x += screen.write("  \(Format.duration(elapsed))", x: x, y: y0, style: theme.style(.duration), clip: inner)
         x += screen.write("  steps \(st.completedSteps)/\(st.totalSteps)", x: x, y: y0, style: theme.style(.text), clip: inner)
-        let ratio = st.cacheHitRatio.map { " (\(Format.percent($0)))" } ?? ""
-        x += screen.write("  cached \(st.cachedSteps)\(ratio)", x: x, y: y0, style: theme.style(.cached), clip: inner)
+        let cache = st.cacheHitRatio.map { "  cache \(st.cachedInstructions)/\(st.completedInstructions) (\(Format.percent($0)))" } ?? "  cached \(st.cachedSteps)"
+        x += screen.write(cache, x: x, y: y0, style: theme.style(.cached), clip: inner)
         screen.write("  \(Format.clean(entry.builder))", x: x, y: y0, style: theme.style(.dim), clip: inner)
 
         var area = inner.inset(top: 1)

@@ -16,20 +16,9 @@ struct Buildtop: AsyncParsableCommand {
             (--ui shows them in the dashboard).
             """,
         version: BuildtopVersion.current,
-        subcommands: [BuildCommand.self, ReplayCommand.self, VersionCommand.self, BenchReplayCommand.self]
+        subcommands: [DashboardCommand.self, BuildCommand.self, ReplayCommand.self, VersionCommand.self, BenchReplayCommand.self],
+        defaultSubcommand: DashboardCommand.self
     )
-
-    @Option(help: "Theme name (themes/NAME.yaml, ~/.config/buildtop/themes) or a theme/base16 file.")
-    var theme: String?
-
-    @Flag(help: "Enable the mouse.")
-    var mouse = false
-
-    @Option(name: [.customShort("H"), .customLong("host")], help: "Daemon socket to connect to.")
-    var host: String?
-
-    @Option(help: "Docker context to use.")
-    var context: String?
 
     /// Sets up signals and the locale before any thread exists, then runs the command.
     static func main() async {
@@ -50,6 +39,25 @@ struct Buildtop: AsyncParsableCommand {
             exit(withError: error)
         }
     }
+
+}
+
+/// `buildtop` with no command: the dashboard with the new-build form ready.
+struct DashboardCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dashboard", abstract: "Open the dashboard with the new-build form (the default).")
+
+    @Option(help: "Theme name (themes/NAME.yaml, ~/.config/buildtop/themes) or a theme/base16 file.")
+    var theme: String?
+
+    @Flag(help: "Enable the mouse.")
+    var mouse = false
+
+    @Option(name: [.customShort("H"), .customLong("host")], help: "Daemon socket to connect to.")
+    var host: String?
+
+    @Option(help: "Docker context to use.")
+    var context: String?
 
     func run() async throws {
         let env = ProcessInfo.processInfo.environment

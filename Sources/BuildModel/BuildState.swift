@@ -69,24 +69,49 @@ public struct BuildState: Sendable, Equatable {
         return nil
     }
 
-    /// Steps to display: started ones in start order, then announced ones; hidden groups left out.
-    public var visibleSteps: [Step] {
-        var out = startedOrder.map { steps[$0] }.filter { !$0.hidden }
-        out += steps.filter { $0.startOrder == nil && !$0.hidden }
-        return out
-    }
+    /// Indexes into `steps` in display order: started ones in start order, then announced ones;
+    /// hidden groups left out. (Indexes, so drawing a frame copies no step.)
+    public private(set) var visibleIndices: [Int] = []
+
+    /// Steps to display, in display order.
+    public var visibleSteps: [Step] { visibleIndices.map { steps[$0] } }
 
     /// Steps counted in totals (BuildKit: group members merged, hidden groups not counted).
-    public var totalSteps: Int { steps.count { !$0.hidden } }
+    public private(set) var totalSteps = 0
     /// Counted steps that completed.
-    public var completedSteps: Int { steps.count { !$0.hidden && $0.isCompleted } }
+    public private(set) var completedSteps = 0
     /// Counted steps served from the cache.
-    public var cachedSteps: Int { steps.count { !$0.hidden && $0.isCompleted && $0.vertex.cached } }
+    public private(set) var cachedSteps = 0
     /// Completed Dockerfile instruction steps (not FROM): the base of the cache-hit ratio.
-    public var completedInstructions: Int { steps.count { $0.isCacheableInstruction && $0.isCompleted } }
+    public private(set) var completedInstructions = 0
     /// Completed Dockerfile instruction steps served from the cache.
-    public var cachedInstructions: Int {
-        steps.count { $0.isCacheableInstruction && $0.isCompleted && $0.vertex.cached }
+    public private(set) var cachedInstructions = 0
+
+    /// Recomputes the counts and the display order (after vertex changes only: logs change neither).
+    private mutating func recount() {
+        var total = 0, completed = 0, cached = 0, ci = 0, cc = 0
+        for i in steps.indices {
+            let hidden = steps[i].hidden
+            let done = steps[i].isCompleted
+            let isCached = steps[i].vertex.cached
+            if !hidden {
+                total += 1
+                if done { completed += 1 }
+                if done && isCached { cached += 1 }
+            }
+            if steps[i].cacheable, done {
+                ci += 1
+                if isCached { cc += 1 }
+            }
+        }
+        totalSteps = total
+        completedSteps = completed
+        cachedSteps = cached
+        completedInstructions = ci
+        cachedInstructions = cc
+        var order = startedOrder.filter { !steps[$0].hidden }
+        for i in steps.indices where steps[i].startOrder == nil && !steps[i].hidden { order.append(i) }
+        visibleIndices = order
     }
     /// Cached share of completed instruction steps, nil before any completed.
     public var cacheHitRatio: Double? {
@@ -106,8 +131,11 @@ public struct BuildState: Sendable, Equatable {
 
     /// The first step that failed (not canceled), if any.
     public var failedStep: Step? {
-        let failed = steps.filter { $0.hasError && !$0.hidden }
-        return failed.min { ($0.startOrder ?? Int.max) < ($1.startOrder ?? Int.max) }
+        var best: Int?
+        for i in steps.indices where steps[i].hasError && !steps[i].hidden {
+            if best.map({ (steps[i].startOrder ?? Int.max) < (steps[$0].startOrder ?? Int.max) }) ?? true { best = i }
+        }
+        return best.map { steps[$0] }
     }
 
     /// The build's error message (from the engine, or the failing step), nil if none.
@@ -144,6 +172,7 @@ public struct BuildState: Sendable, Equatable {
             if case .succeeded(let id?) = result { imageID = id }
             self.result = result
             let end = lastEventTime
+            defer { recount() }
             for i in steps.indices {
                 if steps[i].isRunning { steps[i].interruptedAt = end ?? steps[i].latestStart }
                 let before = steps[i].log.memoryBytes
@@ -180,6 +209,7 @@ public struct BuildState: Sendable, Equatable {
             }
         }
         for gid in touchedGroups { refreshGroup(gid) }
+        if !status.vertexes.isEmpty { recount() }
         for s in status.statuses {
             note(s.timestamp.isZero ? nil : s.timestamp)
             guard let i = resolve(s.vertex) else { continue }

@@ -19,7 +19,11 @@ public struct Step: Sendable, Equatable {
     /// Digest of the vertex, or the progress group's id.
     public let id: String
     /// Latest snapshot (for a group: a synthesized record; cached iff all members are, first member error).
-    public internal(set) var vertex: Vertex
+    public internal(set) var vertex: Vertex {
+        didSet { if vertex.name != oldValue.name { cacheable = Step.isCacheable(vertex.name) } }
+    }
+    /// Cached answer of `isCacheableInstruction` (names are parsed once, not per frame).
+    public private(set) var cacheable: Bool
     /// True for a merged progress group.
     public let isGroup: Bool
     /// A group stays hidden until a non-weak member starts.
@@ -48,6 +52,7 @@ public struct Step: Sendable, Equatable {
     init(id: String, vertex: Vertex, isGroup: Bool, seenOrder: Int) {
         self.id = id
         self.vertex = vertex
+        self.cacheable = Step.isCacheable(vertex.name)
         self.isGroup = isGroup
         self.hidden = isGroup
         self.seenOrder = seenOrder
@@ -84,8 +89,10 @@ public struct Step: Sendable, Equatable {
 
     /// True for a Dockerfile instruction step (`[stage n/m] INSTR …`) other than `FROM`: the steps
     /// the cache can serve, and the ones the cache-hit ratio counts.
-    public var isCacheableInstruction: Bool {
-        guard let (_, instruction) = Step.splitStagePrefix(vertex.name) else { return false }
+    public var isCacheableInstruction: Bool { cacheable }
+
+    static func isCacheable(_ name: String) -> Bool {
+        guard let (_, instruction) = Step.splitStagePrefix(name) else { return false }
         return !instruction.uppercased().hasPrefix("FROM ")
     }
 

@@ -121,6 +121,15 @@ public struct StepLog: Sendable, Equatable {
     /// Each stream's unfinished tail at the spill boundary.
     private var carry = LineSplitter()
     private var flushed = false
+    /// Where each stream's unfinished tail begins: chunk index in memory (-1 = before the spill
+    /// boundary, in `carry`) and offset. Kept up to date on append so tails cost nothing to find.
+    private var tailRefs: [TailRef] = []
+
+    struct TailRef: Sendable, Equatable {
+        var stream: UInt8
+        var chunk: Int
+        var offset: Int
+    }
 
     /// Complete lines that left memory.
     public private(set) var spilledLines = 0
@@ -147,12 +156,25 @@ public struct StepLog: Sendable, Equatable {
     public mutating func append(stream: Int, data chunk: [UInt8], time: Timestamp) -> Int {
         guard !chunk.isEmpty else { return 0 }
         let n = chunk.withUnsafeBufferPointer { StepLog.countNewlines($0) }
+        let index = starts.count
+        let sid = UInt8(truncatingIfNeeded: stream)
         starts.append(data.count)
-        streams.append(UInt8(truncatingIfNeeded: stream))
+        streams.append(sid)
         times.append(time)
         newlines.append(Int32(truncatingIfNeeded: n))
         data.append(contentsOf: chunk)
         memoryNewlines += n
+        let ti = tailRefs.firstIndex { $0.stream == sid }
+        if n > 0, let last = chunk.lastIndex(of: 10) {
+            if last + 1 < chunk.count {
+                let ref = TailRef(stream: sid, chunk: index, offset: last + 1)
+                if let ti { tailRefs[ti] = ref } else { tailRefs.append(ref) }
+            } else if let ti {
+                tailRefs.remove(at: ti)
+            }
+        } else if ti == nil {
+            tailRefs.append(TailRef(stream: sid, chunk: index, offset: 0))
+        }
         return n
     }
 
@@ -196,8 +218,8 @@ public struct StepLog: Sendable, Equatable {
 
     /// Turns unfinished tails into lines (at the end of the build).
     public mutating func flushPartials() {
-        flushed = true
         flushedTails = partialLines.count
+        flushed = true
     }
 
     /// In-memory lines from absolute index `from` (clamped to what is held).
@@ -247,10 +269,42 @@ public struct StepLog: Sendable, Equatable {
         return Array(out.suffix(count))
     }
 
+    /// Unfinished tails exist (cheap, unlike `partialLines`).
+    public var hasPartial: Bool { !flushed && (!tailRefs.isEmpty || !carry.partialLines.isEmpty) }
+
     /// Unfinished tails, one per stream that has one, in the order they began.
     public var partialLines: [LogLine] {
         guard !flushed else { return [] }
-        return forEachLine(fromChunk: 0, splitter: carry) { _ in }.partialLines
+        var out: [LogLine] = []
+        let carried = carry.partialLines
+        for ref in tailRefs {
+            var text: [UInt8] = []
+            var time = Timestamp.zero
+            var from = ref.chunk + 1
+            if ref.chunk < 0 {
+                if let c = carried.first(where: { $0.stream == Int(ref.stream) }) {
+                    text = c.text
+                    time = c.time
+                }
+                from = 0
+            } else {
+                let end = ref.chunk + 1 < starts.count ? starts[ref.chunk + 1] : data.count
+                text.append(contentsOf: data[(starts[ref.chunk] + ref.offset)..<end])
+                time = times[ref.chunk]
+            }
+            var i = from
+            while i < starts.count {
+                if streams[i] == ref.stream {
+                    let end = i + 1 < starts.count ? starts[i + 1] : data.count
+                    text.append(contentsOf: data[starts[i]..<end])
+                }
+                i += 1
+            }
+            out.append(LogLine(stream: Int(ref.stream), time: time, text: text))
+        }
+        // Tails carried over from spilled chunks whose stream has not written since.
+        for c in carried where !tailRefs.contains(where: { Int($0.stream) == c.stream }) { out.append(c) }
+        return out
     }
 
     /// Moves the oldest chunks out of memory until it holds at most `keepBytes` (as
@@ -287,6 +341,10 @@ public struct StepLog: Sendable, Equatable {
         memoryNewlines -= lines
         spilledLines += lines
         spilledBytes += cut
+        for j in tailRefs.indices {
+            tailRefs[j].chunk = tailRefs[j].chunk < k ? -1 : tailRefs[j].chunk - k
+            if tailRefs[j].chunk < 0 { tailRefs[j].offset = 0 }
+        }
         return batch
     }
 }

@@ -67,44 +67,59 @@ public enum BuildPanel {
 
     /// Picks the rows that fit: running and failed steps always stay (with their details), then the
     /// newest other steps; what does not fit is counted in a `↑ N more` row, never silently dropped.
+    /// Works on indexes and row counts first, so only the rows drawn are built.
     static func layoutRows(_ st: BuildState, height: Int, tail: Int) -> [Row] {
         guard height > 0 else { return [] }
-        let steps = st.visibleSteps
-        var groups: [(priority: Bool, rows: [Row])] = []
-        for (i, step) in steps.enumerated() {
-            var rows: [Row] = [.step(step, index: i)]
-            if step.isRunning {
-                for s in step.statuses where s.completed == nil { rows.append(.status(s)) }
-                let lines = step.log.tail(tail) + step.log.partialLines
-                for l in lines.suffix(tail) { rows.append(.log(l)) }
+        let order = st.visibleIndices
+        var counts = [Int](repeating: 1, count: order.count)
+        var priority = [Bool](repeating: false, count: order.count)
+        var total = 0
+        for (k, i) in order.enumerated() {
+            let running = st.steps[i].state == .running
+            var n = 1 + st.steps[i].warnings.count
+            if running {
+                n += st.steps[i].statuses.count { $0.completed == nil }
+                n += min(tail, st.steps[i].log.totalLines + (st.steps[i].log.hasPartial ? 1 : 0))
             }
-            for w in step.warnings { rows.append(.warning(String(decoding: w.short, as: UTF8.self))) }
-            groups.append((step.isRunning || step.hasError, rows))
+            counts[k] = n
+            priority[k] = running || st.steps[i].hasError
+            total += n
         }
-        let total = groups.reduce(0) { $0 + $1.rows.count }
-        if total <= height { return groups.flatMap(\.rows) }
-        // Keep priority groups (trimmed to one row each if needed), then fill from the newest.
-        var keep = Array(repeating: false, count: groups.count)
-        var used = 1  // the "more" row
-        for (i, g) in groups.enumerated() where g.priority { keep[i] = true; used += g.rows.count }
-        if used > height {
-            // Even priority details do not fit: show priority steps as single rows.
-            var out: [Row] = []
-            let pri = groups.filter(\.priority).map { $0.rows[0] }
-            let hidden = groups.count - min(pri.count, height - 1)
-            if hidden > 0 { out.append(.more("↑ \(hidden) more steps")) }
-            out += pri.suffix(height - out.count)
+        func rows(_ k: Int, full: Bool) -> [Row] {
+            let step = st.steps[order[k]]
+            var out: [Row] = [.step(step, index: k)]
+            guard full else { return out }
+            if step.state == .running {
+                for s in step.statuses where s.completed == nil { out.append(.status(s)) }
+                let lines = step.log.tail(tail) + step.log.partialLines
+                for l in lines.suffix(tail) { out.append(.log(l)) }
+            }
+            for w in step.warnings { out.append(.warning(String(decoding: w.short, as: UTF8.self))) }
             return out
         }
-        for i in stride(from: groups.count - 1, through: 0, by: -1) where !keep[i] {
-            if used + groups[i].rows.count <= height {
-                keep[i] = true
-                used += groups[i].rows.count
-            }
+        if total <= height { return order.indices.flatMap { rows($0, full: true) } }
+        var keep = [Bool](repeating: false, count: order.count)
+        var used = 1  // the "more" row
+        for k in order.indices where priority[k] {
+            keep[k] = true
+            used += counts[k]
+        }
+        if used > height {
+            // Even priority details do not fit: show priority steps as single rows.
+            let pri = order.indices.filter { priority[$0] }
+            let shown = Array(pri.suffix(max(0, height - 1)))
+            let hidden = order.count - shown.count
+            var out: [Row] = hidden > 0 ? [.more("↑ \(hidden) more steps")] : []
+            for k in shown { out += rows(k, full: false) }
+            return Array(out.prefix(height))
+        }
+        for k in stride(from: order.count - 1, through: 0, by: -1) where !keep[k] && used + counts[k] <= height {
+            keep[k] = true
+            used += counts[k]
         }
         let hidden = keep.count { !$0 }
         var out: [Row] = hidden > 0 ? [.more("↑ \(hidden) more steps")] : []
-        for (i, g) in groups.enumerated() where keep[i] { out += g.rows }
+        for k in order.indices where keep[k] { out += rows(k, full: true) }
         return out
     }
 

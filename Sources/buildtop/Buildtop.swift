@@ -16,7 +16,7 @@ struct Buildtop: AsyncParsableCommand {
             (--ui shows them in the dashboard).
             """,
         version: BuildtopVersion.current,
-        subcommands: [DashboardCommand.self, BuildCommand.self, ReplayCommand.self, VersionCommand.self, BenchReplayCommand.self],
+        subcommands: [DashboardCommand.self, BuildCommand.self, ReplayCommand.self, VersionCommand.self, BenchReplayCommand.self, BenchUICommand.self],
         defaultSubcommand: DashboardCommand.self
     )
 

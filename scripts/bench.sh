@@ -90,7 +90,33 @@ PY
     python3 -c "print('%-34s %10.2fx   (target >= 2x)' % ('ratio buildtop/python', $btm/${py#* }))"
 }
 
+# --- 3. dashboard ----------------------------------------------------------------------------------
+bench_ui() {
+    printf '\n%s\n' "dashboard frame time (state -> Screen -> diff), 16 builds x 300 steps at 200x60, 2 MiB of log each"
+    "$bin" bench-ui --builds 16 --steps 300 --width 200 --height 60 --frames 600 --log-mib 2 | sed 's/^/  /'
+    echo "  targets: p99 <= 2 ms; RSS <= 100 MB with the full logs viewable"
+    # Idle CPU with finished builds on screen: /proc counters of the real binary in tmux over 30 s.
+    local fx="$root/../shared/fixtures"
+    [[ -d $fx ]] || fx=${BUILDTOP_FIXTURES:-}
+    local s="bt-bench-$$"
+    tmux new-session -d -s "$s" -x 200 -y 60 "LANG=C.UTF-8 $bin replay --ui --speed max $fx/engine/multistage.stream $fx/engine/failing.stream $fx/rawjson/chatty.jsonl"
+    sleep 3
+    local pid
+    pid=$(pgrep -n -f "replay --ui --speed max $fx/engine/multistage.stream" || true)
+    if [[ -n $pid ]]; then
+        local a b ca cb
+        a=$(awk '{print $14+$15}' "/proc/$pid/stat"); ca=$(grep voluntary_ctxt_switches "/proc/$pid/status" | head -1 | awk '{print $2}')
+        sleep "${BENCH_IDLE_SECONDS:-30}"
+        b=$(awk '{print $14+$15}' "/proc/$pid/stat"); cb=$(grep voluntary_ctxt_switches "/proc/$pid/status" | head -1 | awk '{print $2}')
+        echo "  idle with 3 finished builds on screen: $((b - a)) CPU ticks (1/$(getconf CLK_TCK) s) and $((cb - ca)) wake-ups in ${BENCH_IDLE_SECONDS:-30} s (target ~0)"
+    else
+        echo "  idle CPU: could not find the dashboard process"
+    fi
+    tmux kill-session -t "$s" 2>/dev/null || true
+}
+
 echo "buildtop benchmarks ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores)"
+bench_ui
 bench_replay
 BENCH_ENGINE=1 "$root/scripts/with-engine.sh" true >/dev/null 2>&1 || true
 "$root/scripts/with-engine.sh" bash -c "$(declare -f bench_build); bin='$bin' work='$work' bench_build"

@@ -14,7 +14,7 @@ struct BenchUICommand: ParsableCommand {
     @Option var width = 200
     @Option var height = 60
     @Option var frames = 400
-    @Option(help: "MiB of log per build for the memory figure.") var logMiB = 2
+    @Option(name: .customLong("log-mib"), help: "MiB of log per build for the memory figure.") var logMiB = 2
 
     func run() throws {
         let t0 = Timestamp(seconds: 1_800_000_000, nanos: 0)

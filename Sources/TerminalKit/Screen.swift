@@ -70,6 +70,9 @@ public struct Screen: Sendable, Equatable {
     /// Puts a grapheme of width `w` ≥ 1 at (x, y): head plus `w - 1` continuations.
     ///
     /// The caller checks that it fits. Blanks the rest of any wide grapheme it cuts.
+    /// One-character strings of the ASCII range (small strings: no allocation, made once).
+    static let ascii: [String] = (0..<128).map { String(UnicodeScalar(UInt8($0))) }
+
     private mutating func put(_ text: String, width w: Int, x: Int, y: Int, style: Style) {
         let row = y * size.width
         // A continuation at x: blank the head and continuations to its left.
@@ -101,6 +104,15 @@ public struct Screen: Sendable, Equatable {
         let area = (clip ?? bounds).intersection(bounds)
         guard !area.isEmpty, y >= area.y, y < area.maxY else { return 0 }
         var col = x
+        // Fast path: printable ASCII needs no grapheme breaking or width lookups.
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
+            for b in text.utf8 {
+                if col >= area.maxX { break }
+                if col >= area.x { put(Screen.ascii[Int(b)], width: 1, x: col, y: y, style: style) }
+                col += 1
+            }
+            return max(0, col - x)
+        }
         for ch in text {
             if col >= area.maxX { break }
             let w = TextWidth.width(of: ch)

@@ -33,6 +33,8 @@ public enum TextWidth {
             if v >= 0x20 && v < 0x7F { return 1 }
             return v >= 0xA0 ? 1 : 0
         }
+        // Box drawing, block elements and braille (borders, bars, spinners): all one cell.
+        if (v >= 0x2500 && v <= 0x25A0) || (v >= 0x2800 && v <= 0x28FF) { return 1 }
         if contains(WidthTable.zero, v) { return 0 }
         if contains(WidthTable.wide, v) { return 2 }
         if contains(WidthTable.unprintable, v) { return 0 }

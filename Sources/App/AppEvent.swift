@@ -20,6 +20,8 @@ public enum AppEvent: Sendable {
     case notice(String)
     /// The Dockerfile of the form's context was read.
     case dockerfileInfo(context: String, DockerfileInfo)
+    /// The Dockerfile text of build `id` (read at launch, for the error box).
+    case dockerfileText(id: Int, String)
     /// Completions for the form's context path.
     case completions(prefix: String, [String])
     /// The remembered request for a context folder.
@@ -46,6 +48,8 @@ public enum Effect: Sendable, Equatable {
     case loadTheme(String)
     /// Read the Dockerfile of a context (for targets and ARG rows).
     case inspectDockerfile(context: String, dockerfile: String)
+    /// Read a build's Dockerfile (for pointing at the failing line).
+    case readDockerfile(id: Int, path: String)
     /// List path completions for a prefix.
     case completePath(String)
     /// Remember the request for its context folder.

@@ -33,6 +33,9 @@ extension AppState {
             }
             mode = .form(form)
             return []
+        case .dockerfileText(let id, let text):
+            if let i = index(of: id) { builds[i].dockerfileLines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
+            return []
         case .completions(let prefix, let list):
             guard case .form(var form) = mode, form.context == prefix else { return [] }
             form.completions = list
@@ -112,11 +115,18 @@ extension AppState {
         let id = nextID
         nextID += 1
         let builder = r.builder.flatMap { $0.isEmpty ? nil : $0 } ?? currentBuilder
-        builds.append(BuildEntry(id: id, request: r, state: BuildState(name: r.name), builder: builder, launchedAt: now))
+        var entry = BuildEntry(id: id, request: r, state: BuildState(name: r.name), builder: builder, launchedAt: now)
+        var effects: [Effect] = [.startBuild(id: id, request: r), .saveHistory(r)]
+        if let contents = r.dockerfileContents {
+            entry.dockerfileLines = String(decoding: contents, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        } else {
+            effects.append(.readDockerfile(id: id, path: AppState.dockerfilePath(r)))
+        }
+        builds.append(entry)
         focus = builds.count - 1
         if case .form = mode { mode = .dashboard }
         message = "launched \(r.name)"
-        return [.startBuild(id: id, request: r), .saveHistory(r)]
+        return effects
     }
 
     mutating func rerun(_ index: Int) -> [Effect] {
@@ -128,7 +138,9 @@ extension AppState {
         }
         let id = nextID
         nextID += 1
+        let lines = builds[index].dockerfileLines
         builds[index] = BuildEntry(id: id, request: r, state: BuildState(name: r.name), builder: builds[index].builder, launchedAt: now)
+        builds[index].dockerfileLines = lines
         if case .logs(var lv) = mode {
             lv.buildID = id
             lv.step = 0
@@ -136,6 +148,12 @@ extension AppState {
         }
         message = "rerunning \(r.name)"
         return [.startBuild(id: id, request: r)]
+    }
+
+    /// Where a request's Dockerfile is: `-f` as given, else `Dockerfile` in the context.
+    public static func dockerfilePath(_ r: BuildRequest) -> String {
+        if let f = r.dockerfile, !f.isEmpty { return f }
+        return r.contextPath.hasSuffix("/") ? r.contextPath + "Dockerfile" : r.contextPath + "/Dockerfile"
     }
 
     mutating func openForm() -> [Effect] {

@@ -220,6 +220,10 @@ public final class Runtime {
             if let data = FileManager.default.contents(atPath: path) {
                 dispatch(.dockerfileInfo(context: context, DockerfileInfo.parse(String(decoding: data, as: UTF8.self))))
             }
+        case .readDockerfile(let id, let path):
+            if let data = FileManager.default.contents(atPath: path), data.count < 1 << 20 {
+                dispatch(.dockerfileText(id: id, String(decoding: data, as: UTF8.self)))
+            }
         case .completePath(let prefix):
             dispatch(.completions(prefix: prefix, PathCompletion.complete(prefix)))
         case .saveHistory(let r):

@@ -194,6 +194,12 @@ public enum BuildPanel {
             screen.write(part, x: inner.x, y: y, style: theme.style(.error), clip: inner)
             y += 1
         }
+        if let failed, let (n, line) = entry.dockerfileLine(for: failed), y < inner.maxY {
+            var x = inner.x
+            x += screen.write("Dockerfile:\(n)  ", x: x, y: y, style: theme.style(.dim), clip: inner)
+            screen.write(Format.clean(line), x: x, y: y, style: theme.style(.text).with(.bold), clip: inner)
+            y += 1
+        }
         if let failed {
             let room = inner.maxY - y
             let lines = failed.log.tail(max(0, room))

@@ -15,6 +15,23 @@ public struct BuildEntry: Sendable, Equatable {
     public var launchedAt: Timestamp
     /// A cancel was sent.
     public var cancelRequested = false
+    /// Lines of the Dockerfile (read at launch) to point at the failing instruction.
+    public var dockerfileLines: [String] = []
+
+    /// The Dockerfile line (1-based) and its text of a step's instruction, when it can be found.
+    public func dockerfileLine(for step: Step) -> (Int, String)? {
+        guard let (_, instruction) = Step.splitStagePrefix(step.name), !dockerfileLines.isEmpty else { return nil }
+        func norm(_ s: Substring) -> String { s.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ") }
+        let want = norm(Substring(instruction)).lowercased()
+        for (i, l) in dockerfileLines.enumerated() {
+            let have = norm(Substring(l)).lowercased()
+            guard !have.isEmpty, !have.hasPrefix("#") else { continue }
+            if have == want || (have.hasSuffix("\\") && want.hasPrefix(String(have.dropLast()).trimmingSpaces())) {
+                return (i + 1, l)
+            }
+        }
+        return nil
+    }
 
     /// Creates an entry.
     public init(id: Int, request: BuildRequest, state: BuildState, builder: String, launchedAt: Timestamp) {
@@ -27,6 +44,14 @@ public struct BuildEntry: Sendable, Equatable {
 
     /// True while the build has not finished.
     public var isRunning: Bool { state.result == nil }
+}
+
+extension String {
+    func trimmingSpaces() -> String {
+        var s = Substring(self)
+        while s.last == " " { s.removeLast() }
+        return String(s)
+    }
 }
 
 /// How panels share the screen.

@@ -17,6 +17,15 @@ struct DashboardTests {
         #expect(text.contains("steps 10/10"))
     }
 
+    /// The error box points at the failing instruction's line in the Dockerfile.
+    @Test func errorBoxShowsDockerfileLine() throws {
+        var st = try UIFixtures.state([("failing", nil)], size: Size(width: 110, height: 24))
+        st.builds[0].dockerfileLines = ["FROM localbase", "RUN echo \"compiling...\" && sleep 1 && echo \"main.c:3: error: expected ';'\" >&2 && exit 3"]
+        let screen = UIFixtures.render(st)
+        Snapshot.assert(screen, named: "error-dockerfile-line")
+        #expect(screen.text().contains("Dockerfile:2  RUN echo"))
+    }
+
     /// A running build shows the live tail of its running step's log.
     @Test func runningStepShowsLogTail() throws {
         let st = try UIFixtures.state([("multistage", 25)], size: Size(width: 100, height: 30))

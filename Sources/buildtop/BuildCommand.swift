@@ -1,3 +1,4 @@
+import App
 import ArgumentParser
 import BuildModel
 import Docker
@@ -200,7 +201,9 @@ struct BuildCommand: AsyncParsableCommand {
         }
         if case .succeeded = result, let id = progress.builds[0].state.imageID {
             if mode == .quiet { FDWriter.stdout.write(id + "\n") }
-            if let iidfile { try AtomicFile.write(Array(id.utf8), to: iidfile) }
+            if let iidfile {
+                do { try AtomicWrite.write(Array(id.utf8), to: iidfile) } catch { throw CLIError("cannot write \(iidfile): \(error.localizedDescription)") }
+            }
         }
         return result.exitCode
     }
@@ -222,26 +225,6 @@ struct BuildCommand: AsyncParsableCommand {
         throw CLIError(
             "builder \"\(name)\" is not the engine's own BuildKit (\"\(ctx)\"); the buildx path that other builders need is not available in this version"
         )
-    }
-}
-
-/// Writes a file atomically: a temporary file in the same folder, then rename.
-enum AtomicFile {
-    static func write(_ bytes: [UInt8], to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-        do {
-            try Data(bytes).write(to: tmp)
-            if rename(tmp.path, url.path) != 0 {
-                let reason = String(cString: strerror(errno))
-                try? FileManager.default.removeItem(at: tmp)
-                throw CLIError("cannot write \(path): \(reason)")
-            }
-        } catch let e as CLIError {
-            throw e
-        } catch {
-            throw CLIError("cannot write \(path): \(error.localizedDescription)")
-        }
     }
 }
 

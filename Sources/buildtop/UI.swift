@@ -106,7 +106,7 @@ enum UIRunner {
         let builds = runtime.state.builds
         if printSummary { FDWriter.stdout.write(Summary.text(builds, now: wallClock())) }
         let failed = builds.contains { if case .failed = $0.state.phase { true } else { false } }
-        let canceled = builds.contains { $0.state.phase == .canceled }
+        let canceled = builds.contains { $0.state.phase == .canceled || ($0.isRunning && $0.cancelRequested) }
         return failed ? 1 : canceled ? 130 : 0
     }
 }
@@ -120,7 +120,9 @@ enum Summary {
             let st = b.state
             let ratio = st.cacheHitRatio.map { ", \(Format.percent($0)) cache hits" } ?? ""
             let elapsed = Format.duration(st.elapsed(now: now))
-            out += "  \(i + 1) \(Sanitizer.sanitize(b.request.name)): \(Format.phase(st.phase)) in \(elapsed), \(st.completedSteps)/\(st.totalSteps) steps, \(st.cachedSteps) cached\(ratio)"
+            // A build still running when the dashboard closed was canceled on the way out.
+            let phase = b.isRunning && b.cancelRequested ? "canceled" : Format.phase(st.phase)
+            out += "  \(i + 1) \(Sanitizer.sanitize(b.request.name)): \(phase) in \(elapsed), \(st.completedSteps)/\(st.totalSteps) steps, \(st.cachedSteps) cached\(ratio)"
             if let id = st.imageID { out += ", image \(id.prefix(19))" }
             out += "\n"
             if st.phase == .failed, let m = st.errorMessage {

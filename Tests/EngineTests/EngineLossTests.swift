@@ -2,6 +2,27 @@ import Foundation
 import Testing
 import TestSupport
 
+/// Processes below `pid` (by parent links in /proc).
+func descendants(of pid: Int32) -> [Int32] {
+    var parent: [Int32: Int32] = [:]
+    for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+        guard let p = Int32(name), let stat = try? String(contentsOfFile: "/proc/\(name)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { continue }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        if fields.count > 1, let pp = Int32(fields[1]) { parent[p] = pp }
+    }
+    var out: [Int32] = []
+    var frontier = [pid]
+    while let p = frontier.popLast() {
+        for (child, pp) in parent where pp == p {
+            out.append(child)
+            frontier.append(child)
+        }
+    }
+    return out
+}
+
 /// The engine dies mid-build: buildtop reports the lost connection in one line and exits non-zero.
 @Suite(.serialized, .enabled(if: TestEngine.enabled, "needs the private engine: run scripts/test.sh"))
 struct EngineLossTests {
@@ -30,7 +51,10 @@ struct EngineLossTests {
         #expect(await p.waitForStderr(timeout: 60) { $0.contains(" running-") }, "\(p.stderrSoFar)")
         let pidText = try String(contentsOf: state.appendingPathComponent("engine/docker.pid"), encoding: .utf8)
         let pid = try #require(Int32(pidText.trimmingCharacters(in: .whitespacesAndNewlines)))
+        // The build's container processes outlive a killed engine: note them to clean up after.
+        let orphans = descendants(of: pid)
         kill(pid, SIGKILL)
+        defer { for p in orphans { kill(p, SIGKILL) } }
         let r = await p.wait(timeout: 60)
         #expect(r.status == 1)
         let last = r.stderr.split(separator: "\n").last.map(String.init) ?? ""

@@ -71,7 +71,11 @@ public struct BuildState: Sendable, Equatable {
 
     /// Indexes into `steps` in display order: started ones in start order, then announced ones;
     /// hidden groups left out. (Indexes, so drawing a frame copies no step.)
-    public private(set) var visibleIndices: [Int] = []
+    public var visibleIndices: [Int] {
+        var order = startedOrder
+        for i in steps.indices where steps[i].startOrder == nil && !steps[i].hidden { order.append(i) }
+        return order
+    }
 
     /// Steps to display, in display order.
     public var visibleSteps: [Step] { visibleIndices.map { steps[$0] } }
@@ -87,31 +91,32 @@ public struct BuildState: Sendable, Equatable {
     /// Completed Dockerfile instruction steps served from the cache.
     public private(set) var cachedInstructions = 0
 
-    /// Recomputes the counts and the display order (after vertex changes only: logs change neither).
-    private mutating func recount() {
-        var total = 0, completed = 0, cached = 0, ci = 0, cc = 0
-        for i in steps.indices {
-            let hidden = steps[i].hidden
-            let done = steps[i].isCompleted
-            let isCached = steps[i].vertex.cached
-            if !hidden {
-                total += 1
-                if done { completed += 1 }
-                if done && isCached { cached += 1 }
-            }
-            if steps[i].cacheable, done {
-                ci += 1
-                if isCached { cc += 1 }
-            }
+    /// What one step adds to the counts.
+    private func contribution(_ i: Int) -> (Int, Int, Int, Int, Int) {
+        let done = steps[i].isCompleted
+        let isCached = steps[i].vertex.cached
+        var c = (0, 0, 0, 0, 0)
+        if !steps[i].hidden {
+            c.0 = 1
+            if done { c.1 = 1 }
+            if done && isCached { c.2 = 1 }
         }
-        totalSteps = total
-        completedSteps = completed
-        cachedSteps = cached
-        completedInstructions = ci
-        cachedInstructions = cc
-        var order = startedOrder.filter { !steps[$0].hidden }
-        for i in steps.indices where steps[i].startOrder == nil && !steps[i].hidden { order.append(i) }
-        visibleIndices = order
+        if steps[i].cacheable, done {
+            c.3 = 1
+            if isCached { c.4 = 1 }
+        }
+        return c
+    }
+
+    /// Applies the change of one step's contribution (counts are kept incrementally: a stream of
+    /// millions of vertices must not be quadratic).
+    private mutating func adjust(_ before: (Int, Int, Int, Int, Int), _ i: Int) {
+        let after = contribution(i)
+        totalSteps += after.0 - before.0
+        completedSteps += after.1 - before.1
+        cachedSteps += after.2 - before.2
+        completedInstructions += after.3 - before.3
+        cachedInstructions += after.4 - before.4
     }
     /// Cached share of completed instruction steps, nil before any completed.
     public var cacheHitRatio: Double? {
@@ -172,7 +177,6 @@ public struct BuildState: Sendable, Equatable {
             if case .succeeded(let id?) = result { imageID = id }
             self.result = result
             let end = lastEventTime
-            defer { recount() }
             for i in steps.indices {
                 if steps[i].isRunning { steps[i].interruptedAt = end ?? steps[i].latestStart }
                 let before = steps[i].log.memoryBytes
@@ -197,6 +201,8 @@ public struct BuildState: Sendable, Equatable {
                 continue
             }
             let i = stepIndex(for: v.digest, vertex: v, isGroup: false)
+            let before = contribution(i)
+            defer { adjust(before, i) }
             let wasStarted = steps[i].isStarted
             // A duplicate initial record (no start) must not reset a started vertex.
             if !wasStarted || v.started != nil {
@@ -209,7 +215,6 @@ public struct BuildState: Sendable, Equatable {
             }
         }
         for gid in touchedGroups { refreshGroup(gid) }
-        if !status.vertexes.isEmpty { recount() }
         for s in status.statuses {
             note(s.timestamp.isZero ? nil : s.timestamp)
             guard let i = resolve(s.vertex) else { continue }
@@ -258,6 +263,8 @@ public struct BuildState: Sendable, Equatable {
         let i = steps.count
         steps.append(Step(id: id, vertex: vertex, isGroup: isGroup, seenOrder: i))
         index[id] = i
+        // A new step counts from the start (zero before: it did not exist).
+        adjust((0, 0, 0, 0, 0), i)
         return i
     }
 
@@ -282,6 +289,8 @@ public struct BuildState: Sendable, Equatable {
 
     private mutating func refreshGroup(_ gid: String) {
         guard let i = index[gid] else { return }
+        let before = contribution(i)
+        defer { adjust(before, i) }
         var step = steps[i]
         var merged = Vertex(digest: gid, name: step.vertex.name, cached: true)
         for d in step.memberOrder {

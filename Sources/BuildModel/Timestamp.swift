@@ -78,59 +78,72 @@ extension Int32 {
 /// RFC 3339 with up to nine fractional digits, as Go's `time.RFC3339Nano` reads and writes it.
 public enum RFC3339 {
     /// Parses `2024-02-05T18:37:58.113853435Z` or with a numeric offset; nil when malformed.
-    public static func parse<C: Collection<UInt8>>(_ text: C) -> Timestamp? where C.Index == Int {
-        var i = text.startIndex
-        let end = text.endIndex
-        func digits(_ n: Int) -> Int? {
-            guard end - i >= n else { return nil }
+    public static func parse<C: Collection<UInt8>>(_ text: C) -> Timestamp? {
+        if let r = text.withContiguousStorageIfAvailable({ parse(buffer: $0) }) { return r }
+        return Array(text).withUnsafeBufferPointer { parse(buffer: $0) }
+    }
+
+    /// A cursor over the text (no closures: parsing allocates nothing).
+    struct Cursor {
+        let p: UnsafeBufferPointer<UInt8>
+        var i = 0
+
+        mutating func digits(_ n: Int) -> Int? {
+            guard p.count - i >= n else { return nil }
             var v = 0
             for _ in 0..<n {
-                let c = text[i]
+                let c = p[i]
                 guard c >= 48, c <= 57 else { return nil }
                 v = v * 10 + Int(c - 48)
                 i += 1
             }
             return v
         }
-        func expect(_ c: UInt8) -> Bool {
-            guard i < end, text[i] == c else { return false }
+
+        mutating func expect(_ c: UInt8) -> Bool {
+            guard i < p.count, p[i] == c else { return false }
             i += 1
             return true
         }
-        guard let year = digits(4), expect(45), let month = digits(2), expect(45), let day = digits(2)
+    }
+
+    static func parse(buffer: UnsafeBufferPointer<UInt8>) -> Timestamp? {
+        var c = Cursor(p: buffer)
+        let end = buffer.count
+        guard let year = c.digits(4), c.expect(45), let month = c.digits(2), c.expect(45), let day = c.digits(2)
         else { return nil }
-        guard i < end, text[i] == 84 || text[i] == 116 else { return nil }
-        i += 1
-        guard let hour = digits(2), expect(58), let minute = digits(2), expect(58), let second = digits(2)
+        guard c.i < end, buffer[c.i] == 84 || buffer[c.i] == 116 else { return nil }
+        c.i += 1
+        guard let hour = c.digits(2), c.expect(58), let minute = c.digits(2), c.expect(58), let second = c.digits(2)
         else { return nil }
         guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else {
             return nil
         }
         var nanos = 0
-        if i < end, text[i] == 46 {
-            i += 1
+        if c.i < end, buffer[c.i] == 46 {
+            c.i += 1
             var count = 0
-            while i < end, text[i] >= 48, text[i] <= 57 {
-                if count < 9 { nanos = nanos * 10 + Int(text[i] - 48) }
+            while c.i < end, buffer[c.i] >= 48, buffer[c.i] <= 57 {
+                if count < 9 { nanos = nanos * 10 + Int(buffer[c.i] - 48) }
                 count += 1
-                i += 1
+                c.i += 1
             }
             guard count > 0 else { return nil }
             if count < 9 { for _ in count..<9 { nanos *= 10 } }
         }
         var offset = 0
-        guard i < end else { return nil }
-        if text[i] == 90 || text[i] == 122 {
-            i += 1
-        } else if text[i] == 43 || text[i] == 45 {
-            let sign = text[i] == 45 ? -1 : 1
-            i += 1
-            guard let oh = digits(2), expect(58), let om = digits(2) else { return nil }
+        guard c.i < end else { return nil }
+        if buffer[c.i] == 90 || buffer[c.i] == 122 {
+            c.i += 1
+        } else if buffer[c.i] == 43 || buffer[c.i] == 45 {
+            let sign = buffer[c.i] == 45 ? -1 : 1
+            c.i += 1
+            guard let oh = c.digits(2), c.expect(58), let om = c.digits(2) else { return nil }
             offset = sign * (oh * 3600 + om * 60)
         } else {
             return nil
         }
-        guard i == end else { return nil }
+        guard c.i == end else { return nil }
         let days = daysFromCivil(year: year, month: month, day: day)
         let local = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second)
         return Timestamp(seconds: local - Int64(offset), nanos: Int32(nanos), utcOffset: Int32(offset))

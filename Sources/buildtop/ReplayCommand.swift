@@ -197,6 +197,8 @@ struct BenchReplayCommand: ParsableCommand {
 
     @Argument var file: String
 
+    @Flag(help: "Decode only (no reducer), to split the cost.") var decodeOnly = false
+
     func run() throws {
         guard let handle = FileHandle(forReadingAtPath: file) else { throw CLIError("\(file): cannot open") }
         var decoder = RawJSONDecoder()
@@ -208,6 +210,7 @@ struct BenchReplayCommand: ParsableCommand {
         func consume(_ items: [StreamItem]) {
             for case .status(let s) in items {
                 statuses += 1
+                if decodeOnly { continue }
                 for case .spillLog(_, let lines) in state.apply(s) { spilled += lines.count }
             }
         }

@@ -44,23 +44,26 @@ enum UIRunner {
 
     /// Engine-backed build services.
     static func engineServices(_ options: UIOptions, env: [String: String]) -> (RuntimeServices, String) {
-        let endpoint = try? DockerEndpoint.resolve(
-            hostFlag: options.host, contextFlag: options.context, environment: env,
-            homeDirectory: FileManager.default.homeDirectoryForCurrentUser.path)
-        let endpointError: String? = {
-            do {
-                _ = try DockerEndpoint.resolve(
-                    hostFlag: options.host, contextFlag: options.context, environment: env,
-                    homeDirectory: FileManager.default.homeDirectoryForCurrentUser.path)
-                return nil
-            } catch { return "\(error)" }
-        }()
-        let client = endpoint.flatMap { try? EngineClient(endpoint: $0) }
+        var endpoint: DockerEndpoint?
+        var endpointError: String?
+        do {
+            endpoint = try DockerEndpoint.resolve(
+                hostFlag: options.host, contextFlag: options.context, environment: env,
+                homeDirectory: FileManager.default.homeDirectoryForCurrentUser.path)
+        } catch {
+            endpointError = error.description
+        }
+        var client: EngineClient?
+        if let endpoint {
+            do { client = try EngineClient(endpoint: endpoint) } catch { endpointError = error.description }
+        }
+        let engineClient = client
+        let problem = endpointError
         let services = RuntimeServices(
             startBuild: { _, request, post in
                 let buildID = EngineDriver.newBuildID()
-                guard let client else {
-                    post(.finished(.failed(endpointError ?? "no engine endpoint (ssh:// is not supported yet)")))
+                guard let client = engineClient else {
+                    post(.finished(.failed(problem ?? "no engine endpoint")))
                     return BuildHandle(cancel: {}, task: Task {})
                 }
                 let driver = EngineDriver(client: client)

@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "BuildEventsTests", dependencies: ["BuildModel", "BuildEvents", "TestSupport"]),
         .testTarget(name: "DockerTests", dependencies: ["Docker", "BuildModel", "TestSupport"]),
         .testTarget(name: "TerminalKitTests", dependencies: ["TerminalKit"]),
-        .testTarget(name: "ViewsTests", dependencies: ["Views", "App", "TerminalKit", "BuildModel", "BuildEvents", "TestSupport"]),
+        .testTarget(name: "ViewsTests", dependencies: ["Views", "App", "TerminalKit", "BuildModel", "BuildEvents", "TestSupport"], exclude: ["__Snapshots__"]),
         .testTarget(name: "AppTests", dependencies: ["App", "Views", "TerminalKit", "BuildModel", "BuildEvents", "TestSupport"]),
         .testTarget(name: "EngineTests", dependencies: ["Docker", "BuildModel", "BuildEvents", "TestSupport"]),
     ],

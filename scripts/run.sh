@@ -11,4 +11,6 @@ cd "$root"
 "$root/scripts/setup-debian.sh"
 swift build -c release --product buildtop
 cd "$root/examples"
+# The private engine has no bridge network: prefill the form's Network with "none".
+export BUILDTOP_DEFAULT_NETWORK=${BUILDTOP_DEFAULT_NETWORK:-none}
 exec "$root/scripts/with-engine.sh" "$root/.build/release/buildtop" "$@"

@@ -159,6 +159,7 @@ extension AppState {
     mutating func openForm() -> [Effect] {
         var form = FormState()
         form.builder = ""
+        form.network = defaultNetwork
         if let last = builds.last?.request, !last.contextPath.isEmpty { form.context = last.contextPath }
         mode = .form(form)
         return [.inspectDockerfile(context: form.context, dockerfile: ""), .loadHistory(context: form.context)]

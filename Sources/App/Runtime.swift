@@ -328,22 +328,16 @@ public struct HistoryStore: Sendable {
 public enum PathCompletion {
     /// Folders starting with the last path component of `prefix` (with a trailing `/`).
     public static func complete(_ prefix: String) -> [String] {
-        let expanded = prefix.hasPrefix("~/") ? NSHomeDirectory() + prefix.dropFirst(1) : prefix
-        let url = URL(fileURLWithPath: expanded.isEmpty ? "." : expanded)
-        let dir: String
-        let partial: String
-        if expanded.hasSuffix("/") || expanded.isEmpty {
-            dir = expanded.isEmpty ? "." : expanded
-            partial = ""
-        } else {
-            dir = url.deletingLastPathComponent().path
-            partial = url.lastPathComponent
-        }
+        let slash = prefix.lastIndex(of: "/")
+        let dirPart = slash.map { String(prefix[...$0]) } ?? ""
+        let partial = slash.map { String(prefix[prefix.index(after: $0)...]) } ?? prefix
+        if partial == "." || partial == ".." { return [prefix + "/"] }
+        var dir = dirPart.isEmpty ? "." : dirPart
+        if dir.hasPrefix("~/") { dir = NSHomeDirectory() + dir.dropFirst(1) }
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return [] }
-        let base = prefix.hasSuffix("/") || prefix.isEmpty ? prefix : String(prefix.dropLast(partial.count))
         return names.filter { $0.hasPrefix(partial) && !($0.hasPrefix(".") && !partial.hasPrefix(".")) }.filter { name in
             var isDir: ObjCBool = false
             return FileManager.default.fileExists(atPath: dir + "/" + name, isDirectory: &isDir) && isDir.boolValue
-        }.sorted().map { base + $0 + "/" }
+        }.sorted().map { dirPart + $0 + "/" }
     }
 }

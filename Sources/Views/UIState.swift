@@ -211,6 +211,8 @@ public struct AppState: Sendable, Equatable {
     public var size: Size
     /// Builder used for new builds.
     public var currentBuilder = "default"
+    /// Network prefilled in the form (`BUILDTOP_DEFAULT_NETWORK`, e.g. `none` on an engine without a bridge).
+    public var defaultNetwork = ""
     /// Next build id.
     public var nextID = 1
     /// Colours disabled (NO_COLOR): ANSI colours in logs are dropped.

@@ -99,6 +99,7 @@ enum UIRunner {
         var state = AppState(now: services.clock(), theme: theme, size: terminal.size)
         state.currentBuilder = builder
         state.noColor = !(env["NO_COLOR"] ?? "").isEmpty
+        state.defaultNetwork = env["BUILDTOP_DEFAULT_NETWORK"] ?? ""
         let runtime = Runtime(state: state, terminal: terminal, services: services)
         let bus = runtime.bus
         terminal.installExitSignalHandlers { _ in bus.post(.terminate) }

@@ -229,3 +229,18 @@ struct ScenarioTests {
         #expect(h.runtime.needsRedraw)
     }
 }
+
+struct PathCompletionTests {
+    /// Folder completion: a partial name, a trailing slash, "." and "..".
+    @Test func completesFolders() throws {
+        let dir = try TestEngine.tempDir("complete")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try TestEngine.write(["alpha/x": "", "alpine/y": "", "beta/z": "", "file.txt": ""], in: dir)
+        let base = dir.path + "/"
+        #expect(PathCompletion.complete(base + "al") == [base + "alpha/", base + "alpine/"])
+        #expect(PathCompletion.complete(base) == [base + "alpha/", base + "alpine/", base + "beta/"])
+        #expect(PathCompletion.complete(base + "file") == [])
+        #expect(PathCompletion.complete(".") == ["./"])
+        #expect(PathCompletion.complete(base + "..") == [base + "../"])
+    }
+}

@@ -178,7 +178,21 @@ public struct BuildState: Sendable, Equatable {
             self.result = result
             let end = lastEventTime
             for i in steps.indices {
-                if steps[i].isRunning { steps[i].interruptedAt = end ?? steps[i].latestStart }
+                if steps[i].isRunning, let stop = end ?? steps[i].latestStart {
+                    if case .succeeded = result {
+                        // BuildKit may leave an interval of a finished vertex open (cache resolution);
+                        // the build succeeded, so the step is done: close it at the last event.
+                        let before = contribution(i)
+                        if var last = steps[i].intervals.last {
+                            last.stop = max(stop, last.start)
+                            steps[i].intervals[steps[i].intervals.count - 1] = last
+                            steps[i].vertex.completed = last.stop
+                        }
+                        adjust(before, i)
+                    } else {
+                        steps[i].interruptedAt = stop
+                    }
+                }
                 let before = steps[i].log.memoryBytes
                 steps[i].log.flushPartials()
                 logMemoryBytes += steps[i].log.memoryBytes - before

@@ -98,16 +98,31 @@ public struct EngineDriver: Sendable {
         _ request: BuildRequest, context: PreparedContext?, buildID: String, environment: [String: String],
         emit: (DriverEvent) -> Void
     ) async {
+        // A connection that fails before the engine answered never started a build: try once more
+        // with a fresh archive (seen rarely under load as "I/O on closed channel").
+        var context = context
+        for attempt in 1...2 {
+            let retry = await runOnce(request, context: context, buildID: buildID, environment: environment, mayRetry: attempt == 1, emit: emit)
+            guard retry else { return }
+            context = nil
+        }
+    }
+
+    /// One attempt; returns true when it failed before any response (and may be retried).
+    private func runOnce(
+        _ request: BuildRequest, context: PreparedContext?, buildID: String, environment: [String: String],
+        mayRetry: Bool, emit: (DriverEvent) -> Void
+    ) async -> Bool {
         if let why = Self.unsupported(request) {
             emit(.finished(.failed(why)))
-            return
+            return false
         }
         let archive: ContextArchive
         do {
             archive = try (context ?? Self.prepare(request)).take()
         } catch {
             emit(.finished(.failed("\(error)")))
-            return
+            return false
         }
         let query = Self.query(
             for: request, dockerfileName: archive.dockerfileName, buildID: buildID, environment: environment)
@@ -142,28 +157,30 @@ public struct EngineDriver: Sendable {
                 for item in decoder.finish() { handle(item, emit: emit, failure: &failure, imageID: &imageID) }
                 if failure == nil {
                     emit(.finished(.engineLost(e.description.replacingOccurrences(of: "engine connection lost ", with: ""))))
-                    return
+                    return false
                 }
             } else {
+                if status == 0, mayRetry, !Task.isCancelled, !e.description.hasPrefix("cannot connect") { return true }
                 emit(.finished(.failed(e.description)))
-                return
+                return false
             }
         } catch {
             emit(.finished(.canceled))
-            return
+            return false
         }
         if sawEnd, status == 200 {
             for item in decoder.finish() { handle(item, emit: emit, failure: &failure, imageID: &imageID) }
         }
         if status != 200 {
             emit(.finished(.failed("engine refused the build (HTTP \(status)): \(EngineClient.message(errorBody))")))
-            return
+            return false
         }
         if let failure {
             emit(.finished(failure.hasSuffix("context canceled") ? .canceled : .failed(failure)))
         } else {
             emit(.finished(.succeeded(imageID: imageID)))
         }
+        return false
     }
 
     private func handle(

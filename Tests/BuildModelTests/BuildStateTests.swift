@@ -167,3 +167,21 @@ struct BuildStateTests {
         #expect(all.enumerated().allSatisfy { String(decoding: $1.text, as: UTF8.self) == "line \($0)" })
     }
 }
+
+struct FinishTests {
+    /// When a build ends, a step BuildKit left open is done after success and canceled after failure.
+    @Test func openStepsAtTheEnd() {
+        for (result, expected) in [(BuildResult.succeeded(imageID: nil), StepState.done), (.failed("x"), .canceled)] {
+            var st = BuildState(name: "b")
+            _ = st.apply(SolveStatus(vertexes: [
+                Vertex(digest: "sha256:a", name: "[1/2] FROM x", started: Timestamp(unix: 10)),
+                Vertex(digest: "sha256:b", name: "[2/2] RUN y", started: Timestamp(unix: 10), completed: Timestamp(unix: 12)),
+            ]))
+            #expect(st.completedSteps == 1)
+            _ = st.apply(.finished(result))
+            #expect(st.step("sha256:a")?.state == expected)
+            #expect(st.completedSteps == (expected == .done ? 2 : 1))
+            #expect(abs((st.step("sha256:a")?.duration(now: Timestamp(unix: 100)) ?? 0) - 2) < 1e-6)
+        }
+    }
+}

@@ -72,7 +72,7 @@ public struct PlainPrinter: Sendable {
             byID[cur]?.logsPartial = false
         }
         for id in startOrder {
-            guard let v = byID[id], !v.vertex.error.isEmpty, !v.vertex.error.hasSuffix("context canceled") else {
+            guard let v = byID[id], !v.vertex.error.isEmpty, !BuildResult.isCancellation(v.vertex.error) else {
                 continue
             }
             out.append(contentsOf: Array("------\n > \(v.vertex.name):\n".utf8))
@@ -371,7 +371,7 @@ public struct PlainPrinter: Sendable {
             v.count = 0
             if !v.vertex.error.isEmpty {
                 if v.logsPartial { out.append(10) }
-                if v.vertex.error.hasSuffix("context canceled") {
+                if BuildResult.isCancellation(v.vertex.error) {
                     line("#\(v.index) CANCELED")
                 } else {
                     line("#\(v.index) ERROR: \(v.vertex.error)")

@@ -42,3 +42,16 @@ public enum BuildResult: Sendable, Equatable {
         }
     }
 }
+
+extension BuildResult {
+    /// True for an error BuildKit reports when work was canceled (it ends in `context canceled`,
+    /// the test BuildKit's own display uses).
+    public static func isCancellation(_ error: String) -> Bool {
+        error.hasSuffix("context canceled")
+    }
+
+    /// The result for a build that ended with this error: canceled or failed.
+    public init(error: String) {
+        self = BuildResult.isCancellation(error) ? .canceled : .failed(error)
+    }
+}

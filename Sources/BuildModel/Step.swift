@@ -67,7 +67,7 @@ public struct Step: Sendable, Equatable {
     /// Started and not completed.
     public var isRunning: Bool { isStarted && !isCompleted }
     /// Error ends in `context canceled`.
-    public var isCanceled: Bool { vertex.error.hasSuffix("context canceled") }
+    public var isCanceled: Bool { BuildResult.isCancellation(vertex.error) }
     /// Failed with an error other than cancellation.
     public var hasError: Bool { !vertex.error.isEmpty && !isCanceled }
 

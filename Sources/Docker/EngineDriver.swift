@@ -176,7 +176,7 @@ public struct EngineDriver: Sendable {
             return false
         }
         if let failure {
-            emit(.finished(failure.hasSuffix("context canceled") ? .canceled : .failed(failure)))
+            emit(.finished(BuildResult(error: failure)))
         } else {
             emit(.finished(.succeeded(imageID: imageID)))
         }

@@ -29,7 +29,7 @@ public enum UIFixtures {
             }
         }
         if limit == nil {
-            let result: BuildResult = failure.map { $0.hasSuffix("context canceled") ? .canceled : .failed($0) } ?? .succeeded(imageID: image)
+            let result: BuildResult = failure.map(BuildResult.init(error:)) ?? .succeeded(imageID: image)
             _ = state.apply(.finished(result))
         }
         let request = BuildRequest(name: name, contextPath: "/ctx/\(name)", buildArgs: [.init(name: "VERSION", value: "1.0")])

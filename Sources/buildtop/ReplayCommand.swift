@@ -156,7 +156,7 @@ struct ReplayCommand: AsyncParsableCommand {
         }
         if entries.isEmpty, problem == nil, failure == nil { problem = "no build status in the file" }
         let result: BuildResult =
-            if let failure { failure.hasSuffix("context canceled") ? .canceled : .failed(failure) } else {
+            if let failure { BuildResult(error: failure) } else {
                 .succeeded(imageID: image)
             }
         return (entries, result, problem)

@@ -62,7 +62,7 @@ final class Harness {
             }
         }
         if finish {
-            runtime.dispatch(.driver(id: id, .finished(failure.map { $0.hasSuffix("context canceled") ? .canceled : .failed($0) } ?? .succeeded(imageID: "sha256:abc"))))
+            runtime.dispatch(.driver(id: id, .finished(failure.map(BuildResult.init(error:)) ?? .succeeded(imageID: "sha256:abc"))))
         }
         settle()
     }

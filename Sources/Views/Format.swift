@@ -14,10 +14,7 @@ public enum Format {
 
     static func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
 
-    static func fixed1(_ v: Double) -> String {
-        let t = Int((v * 10).rounded())
-        return "\(t / 10).\(t % 10)"
-    }
+    static func fixed1(_ v: Double) -> String { ByteUnits.fixed(v, 1) }
 
     /// Decimal byte sizes like BuildKit: `123B`, `1.2kB`, `12.3MB`.
     public static func bytes(_ n: Int64) -> String {

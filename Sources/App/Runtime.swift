@@ -264,26 +264,10 @@ public final class Runtime {
         let safe = entry.request.name.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" }
         let path = FileManager.default.currentDirectoryPath + "/buildtop-\(String(safe))-step\(number).log"
         do {
-            try AtomicWrite.write(out, to: path)
+            try AtomicFile.write(out, to: path)
             dispatch(.notice("saved \(lines.count) lines to \(path)"))
         } catch {
             dispatch(.notice("cannot save the log: \(error)"))
-        }
-    }
-}
-
-/// Writes files atomically: a temporary file in the same folder, then rename.
-public enum AtomicWrite {
-    /// Writes `bytes` to `path`.
-    public static func write(_ bytes: [UInt8], to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-        try Data(bytes).write(to: tmp)
-        guard rename(tmp.path, url.path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: tmp)
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: reason])
         }
     }
 }
@@ -317,7 +301,7 @@ public struct HistoryStore: Sendable {
         map[Self.key(r.contextPath)] = stored
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicWrite.write([UInt8](try enc.encode(map)), to: file.path)
+        try AtomicFile.write([UInt8](try enc.encode(map)), to: file.path, mode: 0o600)
     }
 
     /// The remembered request for a context folder.

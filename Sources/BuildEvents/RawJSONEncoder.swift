@@ -182,8 +182,15 @@ public enum RawJSONEncoder {
 }
 
 /// Go `encoding/json` string encoding with HTML escaping on (Go ≥ 1.22 escapes `\b` and `\f` short).
-enum GoJSON {
+public enum GoJSON {
     private static let hex = Array("0123456789abcdef".utf8)
+
+    /// `s` as Go's `json.Marshal` writes a string (quotes included).
+    public static func quoted(_ s: String) -> String {
+        var out: [UInt8] = []
+        appendString(s, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
 
     static func appendString(_ s: String, to out: inout [UInt8]) {
         out.append(34)

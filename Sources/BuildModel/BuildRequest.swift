@@ -42,6 +42,29 @@ public struct BuildRequest: Sendable, Equatable, Codable {
     public var network: String?
     /// Builder to use (nil = current).
     public var builder: String?
+    /// Cache export destinations (`--cache-to`, buildx path only).
+    public var cacheTo: [String] = []
+    /// Secrets exposed to the build (`--secret id=…,src=…`, buildx path only).
+    public var secrets: [String] = []
+    /// SSH agent sockets or keys (`--ssh default|id=path`, buildx path only).
+    public var ssh: [String] = []
+    /// Outputs (`-o type=…`, buildx path only).
+    public var outputs: [String] = []
+    /// Load the result into the engine's image store (`--load`).
+    public var load = false
+    /// Push the result (`--push`, buildx path only).
+    public var push = false
+
+    /// Options only a BuildKit session (the buildx path) can serve, as the flag names a user typed.
+    public var sessionOnlyFlags: [String] {
+        var names: [String] = []
+        if !secrets.isEmpty { names.append("--secret") }
+        if !ssh.isEmpty { names.append("--ssh") }
+        if !outputs.isEmpty { names.append("--output") }
+        if push { names.append("--push") }
+        if !cacheTo.isEmpty { names.append("--cache-to") }
+        return names
+    }
 
     /// Creates a request.
     public init(
@@ -64,5 +87,35 @@ public struct BuildRequest: Sendable, Equatable, Codable {
         self.cacheFrom = cacheFrom
         self.network = network
         self.builder = builder
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, contextPath, dockerfile, dockerfileContents, target, tags, buildArgs, labels, platforms, noCache, pull
+        case cacheFrom, network, builder, cacheTo, secrets, ssh, outputs, load, push
+    }
+
+    /// Decodes a request; fields added in later versions may be missing (saved form history).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        contextPath = try c.decode(String.self, forKey: .contextPath)
+        dockerfile = try c.decodeIfPresent(String.self, forKey: .dockerfile)
+        dockerfileContents = try c.decodeIfPresent([UInt8].self, forKey: .dockerfileContents)
+        target = try c.decodeIfPresent(String.self, forKey: .target)
+        tags = try c.decodeIfPresent([String].self, forKey: .tags) ?? []
+        buildArgs = try c.decodeIfPresent([Arg].self, forKey: .buildArgs) ?? []
+        labels = try c.decodeIfPresent([Arg].self, forKey: .labels) ?? []
+        platforms = try c.decodeIfPresent([String].self, forKey: .platforms) ?? []
+        noCache = try c.decodeIfPresent(Bool.self, forKey: .noCache) ?? false
+        pull = try c.decodeIfPresent(Bool.self, forKey: .pull) ?? false
+        cacheFrom = try c.decodeIfPresent([String].self, forKey: .cacheFrom) ?? []
+        network = try c.decodeIfPresent(String.self, forKey: .network)
+        builder = try c.decodeIfPresent(String.self, forKey: .builder)
+        cacheTo = try c.decodeIfPresent([String].self, forKey: .cacheTo) ?? []
+        secrets = try c.decodeIfPresent([String].self, forKey: .secrets) ?? []
+        ssh = try c.decodeIfPresent([String].self, forKey: .ssh) ?? []
+        outputs = try c.decodeIfPresent([String].self, forKey: .outputs) ?? []
+        load = try c.decodeIfPresent(Bool.self, forKey: .load) ?? false
+        push = try c.decodeIfPresent(Bool.self, forKey: .push) ?? false
     }
 }

@@ -202,7 +202,7 @@ struct BuildCommand: AsyncParsableCommand {
         if case .succeeded = result, let id = progress.builds[0].state.imageID {
             if mode == .quiet { FDWriter.stdout.write(id + "\n") }
             if let iidfile {
-                do { try AtomicWrite.write(Array(id.utf8), to: iidfile) } catch { throw CLIError("cannot write \(iidfile): \(error.localizedDescription)") }
+                do { try AtomicFile.write(Array(id.utf8), to: iidfile) } catch { throw CLIError(error.description) }
             }
         }
         return result.exitCode

@@ -34,6 +34,12 @@ public enum AppEvent: Sendable {
     case terminate
     /// Add a finished or replayed build with its events already known (replay --ui).
     case addBuild(id: Int, name: String, builder: String)
+    /// The builders were found.
+    case buildersLoaded(BuilderList)
+    /// A builder command finished.
+    case builderCommandFinished(BuilderCommand, CommandLogEntry)
+    /// Open the builders menu.
+    case openBuilders
 }
 
 /// I/O the reducer asks the runtime to do.
@@ -60,4 +66,8 @@ public enum Effect: Sendable, Equatable {
     case saveLog(id: Int, stepID: String)
     /// Leave the program (cancelling running builds first when asked).
     case quit(cancelRunning: Bool)
+    /// Find the builders (files, buildx, engines).
+    case discoverBuilders
+    /// Run a builder command (`docker buildx use/create/rm/…`, or buildtop's own `use`).
+    case runBuilderCommand(BuilderCommand)
 }

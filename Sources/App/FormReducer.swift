@@ -67,6 +67,10 @@ extension AppState {
                 let choices = [""] + form.stages
                 let i = choices.firstIndex(of: form.target) ?? 0
                 form.target = choices[(i + (k == .right ? 1 : choices.count - 1)) % choices.count]
+            } else if form.field == .builder {
+                let choices = [""] + (builderList?.builders.map(\.name) ?? [])
+                let i = choices.firstIndex(of: form.builder) ?? 0
+                form.builder = choices[(i + (k == .right ? 1 : choices.count - 1)) % choices.count]
             } else if form.field == .noCache {
                 form.noCache.toggle()
             } else if form.field == .pull {

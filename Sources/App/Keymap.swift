@@ -8,6 +8,8 @@ public enum Action: Sendable, Equatable {
     case up, down, top, bottom, pageUp, pageDown, switchFocus
     case follow, wrap, timestamps, search, nextMatch, prevMatch, save
     case suspend
+    case builders, useBuilder, useDefault, useGlobal, createBuilder, removeBuilder, bootstrapBuilder, stopBuilder
+    case inspectBuilder, toggleAlias, refresh
 }
 
 /// A key binding: keys, the action, the text for the footer and help, and when it applies.
@@ -34,7 +36,7 @@ public struct Binding: Sendable {
 
 /// Where keys are read.
 public enum KeyContext: String, Sendable, CaseIterable {
-    case dashboard, logs
+    case dashboard, logs, builders
 }
 
 /// The keymaps, as data: the reducer looks keys up here, and the footer and help screen are
@@ -51,6 +53,7 @@ public enum Keymap {
     public static let dashboard: [Binding] = [
         Binding([.char("n")], "n", .newBuild, "new build"),
         Binding([.enter], "⏎", .open, "steps and logs of the build"),
+        Binding([.char("b")], "b", .builders, "builders (switch, create, remove)"),
         Binding([.tab, .char("l"), .right, .char("j"), .down], "tab", .nextPanel, "next panel"),
         Binding([.backTab, .char("h"), .left, .char("k"), .up], "S-tab", .prevPanel, "previous panel", footer: false),
         Binding((1...9).map { .char(Character(String($0))) }, "1-9", .panel(0), "panel by number", footer: false),
@@ -85,11 +88,30 @@ public enum Keymap {
         Binding([.ctrl("c")], "^C", .quit, "quit", footer: false),
     ]
 
+    /// Builders menu bindings.
+    public static let builders: [Binding] = [
+        Binding([.char("j"), .down], "j/k", .down, "next / previous builder"),
+        Binding([.char("k"), .up], "k", .up, "previous builder", footer: false),
+        Binding([.enter], "⏎", .useBuilder, "use (docker buildx use NAME)"),
+        Binding([.char("D")], "D", .useDefault, "use as this context's default (--default)"),
+        Binding([.char("G")], "G", .useGlobal, "use everywhere (--global)", footer: false),
+        Binding([.char("c")], "c", .createBuilder, "create (docker buildx create)"),
+        Binding([.char("d"), .delete], "d", .removeBuilder, "remove (docker buildx rm)"),
+        Binding([.char("B")], "B", .bootstrapBuilder, "bootstrap (inspect --bootstrap)", footer: false),
+        Binding([.char("s")], "s", .stopBuilder, "stop (docker buildx stop)", footer: false),
+        Binding([.char("i")], "i", .inspectBuilder, "inspect"),
+        Binding([.char("a")], "a", .toggleAlias, "docker build → buildx alias (install/uninstall)", footer: false),
+        Binding([.char("r")], "r", .refresh, "refresh", footer: false),
+        Binding([.escape, .char("q")], "esc", .back, "back to the dashboard"),
+        Binding([.ctrl("c")], "^C", .quit, "quit", footer: false),
+    ]
+
     /// Bindings of a context.
     public static func bindings(_ context: KeyContext) -> [Binding] {
         switch context {
         case .dashboard: dashboard + global
         case .logs: logs + global
+        case .builders: builders + global
         }
     }
 
@@ -118,6 +140,14 @@ public enum Keymap {
             return filtered(logs + global, state: state).filter(\.footer).map { KeyHint(keys: $0.label, label: $0.help) }
         case .dashboard:
             return filtered(dashboard + global, state: state).filter(\.footer).map { KeyHint(keys: $0.label, label: $0.help) }
+        case .builders(let menu):
+            if menu.create != nil {
+                return [
+                    KeyHint(keys: "tab/↓", label: "next field"), KeyHint(keys: "←/→", label: "driver"),
+                    KeyHint(keys: "space", label: "toggle"), KeyHint(keys: "⏎", label: "create"), KeyHint(keys: "esc", label: "close"),
+                ]
+            }
+            return filtered(builders + global, state: state).filter(\.footer).map { KeyHint(keys: $0.label, label: $0.help) }
         }
     }
 
@@ -128,6 +158,7 @@ public enum Keymap {
         case .logs: view = ("Steps and log", logs)
         case .form: return [("New build", hints(for: state)), ("Everywhere", global.map { KeyHint(keys: $0.label, label: $0.help) })]
         case .dashboard: view = ("Dashboard", dashboard)
+        case .builders: view = ("Builders", builders)
         }
         return [
             (view.0, filtered(view.1, state: state).map { KeyHint(keys: $0.label, label: $0.help) }),
@@ -146,6 +177,8 @@ public enum Keymap {
             case .open, .zoom, .nextPanel, .prevPanel, .panel, .moreTail, .lessTail, .layout: build != nil
             case .nextMatch, .prevMatch:
                 if case .logs(let lv) = state.mode { !lv.search.isEmpty } else { false }
+            case .createBuilder, .removeBuilder, .bootstrapBuilder, .stopBuilder:
+                state.builderList?.buildxVersion != nil
             default: true
             }
         }

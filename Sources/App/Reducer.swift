@@ -82,6 +82,13 @@ extension AppState {
             builds.append(entry)
             nextID = max(nextID, id + 1)
             return []
+        case .buildersLoaded(let list):
+            buildersLoaded(list)
+            return []
+        case .builderCommandFinished(let command, let entry):
+            return builderCommandFinished(command, entry)
+        case .openBuilders:
+            return openBuilders()
         case .mouse(let m):
             return mouse(m)
         case .key(let k):
@@ -162,7 +169,12 @@ extension AppState {
         form.network = defaultNetwork
         if let last = builds.last?.request, !last.contextPath.isEmpty { form.context = last.contextPath }
         mode = .form(form)
-        return [.inspectDockerfile(context: form.context, dockerfile: ""), .loadHistory(context: form.context)]
+        var effects: [Effect] = [.inspectDockerfile(context: form.context, dockerfile: ""), .loadHistory(context: form.context)]
+        if builderList == nil, !buildersLoading {
+            buildersLoading = true
+            effects.append(.discoverBuilders)
+        }
+        return effects
     }
 
     // MARK: - Keys
@@ -181,6 +193,7 @@ extension AppState {
             if lv.searching { return searchKey(k, lv) }
             return logsKey(k, lv)
         case .dashboard: return dashboardKey(k)
+        case .builders(let menu): return buildersKey(k, menu)
         }
     }
 
@@ -213,6 +226,7 @@ extension AppState {
         let n = builds.count
         switch a {
         case .newBuild: return openForm()
+        case .builders: return openBuilders()
         case .open:
             guard let b = focused else { return [] }
             let steps = b.state.visibleSteps
@@ -239,6 +253,8 @@ extension AppState {
         case .char("y"), .char("Y"):
             confirm = nil
             switch c {
+            case .removeBuilder(let name):
+                return builderCommand(.remove(name: name))
             case .cancel(let id):
                 guard let i = index(of: id) else { return [] }
                 builds[i].cancelRequested = true
@@ -298,9 +314,8 @@ extension AppState {
         case "layout":
             if parts.count > 1, let l = Layout(rawValue: parts[1]) { layout = l } else { message = "usage: :layout grid|stacked|zoomed" }
             return []
-        case "builders":
-            message = "builders: \(currentBuilder) (engine path; the builder menu needs buildx)"
-            return []
+        case "builders", "builder":
+            return openBuilders()
         case "help":
             showHelp = true
             return []
@@ -409,7 +424,7 @@ extension AppState {
         case .logs(let lv):
             if m.kind == .scrollDown { return logsKey(.char("j"), LogViewState(copying: lv, stepsFocused: false)) }
             if m.kind == .scrollUp { return logsKey(.char("k"), LogViewState(copying: lv, stepsFocused: false)) }
-        case .form: break
+        case .form, .builders: break
         }
         return []
     }

@@ -65,16 +65,28 @@ public struct RuntimeServices: Sendable {
     public var environment: [String: String]
     /// Wall clock.
     public var clock: @Sendable () -> Timestamp
+    /// Finds the builders (files, buildx, engines).
+    public var discoverBuilders: @Sendable () async -> BuilderList
+    /// Runs a builder command and reports it for the command log.
+    public var runBuilderCommand: @Sendable (BuilderCommand) async -> CommandLogEntry
 
     /// Creates services.
     public init(
         startBuild: @escaping @Sendable (Int, BuildRequest, @escaping @Sendable (DriverEvent) -> Void) -> BuildHandle,
-        themeDirectories: [String], environment: [String: String], clock: @escaping @Sendable () -> Timestamp
+        themeDirectories: [String], environment: [String: String], clock: @escaping @Sendable () -> Timestamp,
+        discoverBuilders: @escaping @Sendable () async -> BuilderList = {
+            BuilderList(builders: [], current: "default", source: .context, contextName: "default")
+        },
+        runBuilderCommand: @escaping @Sendable (BuilderCommand) async -> CommandLogEntry = { c in
+            CommandLogEntry(command: "docker buildx " + c.buildxArguments.joined(separator: " "), succeeded: false, output: "not available here")
+        }
     ) {
         self.startBuild = startBuild
         self.themeDirectories = themeDirectories
         self.environment = environment
         self.clock = clock
+        self.discoverBuilders = discoverBuilders
+        self.runBuilderCommand = runBuilderCommand
     }
 
     /// `$XDG_STATE_HOME/buildtop` (default `~/.local/state/buildtop`).
@@ -111,6 +123,8 @@ public final class Runtime {
     let services: RuntimeServices
     var handles: [Int: BuildHandle] = [:]
     var spills: [Int: LogSpill] = [:]
+    /// Builder discoveries and commands in flight (awaited on quit).
+    var tasks: [Task<Void, Never>] = []
     let history: HistoryStore
     var dirty = true
     var lastDraw: UInt64 = 0
@@ -189,6 +203,7 @@ public final class Runtime {
     public func finish() async {
         for (_, h) in handles { h.task.cancel() }
         for (_, h) in handles { await h.task.value }
+        for t in tasks { await t.value }
         for (_, s) in spills { s.remove() }
     }
 
@@ -232,6 +247,12 @@ public final class Runtime {
             if let r = history.load(context: context) { dispatch(.history(context: context, r)) }
         case .saveLog(let id, let stepID):
             saveLog(id: id, stepID: stepID)
+        case .discoverBuilders:
+            let discover = services.discoverBuilders
+            tasks.append(Task.detached { bus.post(.buildersLoaded(await discover())) })
+        case .runBuilderCommand(let command):
+            let run = services.runBuilderCommand
+            tasks.append(Task.detached { bus.post(.builderCommandFinished(command, await run(command))) })
         case .quit(let cancelRunning):
             if cancelRunning {
                 let hs = handles

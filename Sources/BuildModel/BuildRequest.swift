@@ -119,3 +119,12 @@ public struct BuildRequest: Sendable, Equatable, Codable {
         push = try c.decodeIfPresent(Bool.self, forKey: .push) ?? false
     }
 }
+
+extension BuildRequest {
+    /// A copy changed by `change`.
+    public func with(_ change: (inout BuildRequest) -> Void) -> BuildRequest {
+        var copy = self
+        change(&copy)
+        return copy
+    }
+}

@@ -55,3 +55,11 @@ extension BuildResult {
         self = BuildResult.isCancellation(error) ? .canceled : .failed(error)
     }
 }
+
+extension BuildResult {
+    /// The image of a successful build.
+    public var imageID: String? {
+        if case .succeeded(let id) = self { return id }
+        return nil
+    }
+}

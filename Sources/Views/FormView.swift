@@ -38,14 +38,15 @@ public enum FormView {
         }
     }
 
-    static func placeholder(_ form: FormState, _ f: FormState.Field) -> String {
+    static func placeholder(_ form: FormState, _ f: FormState.Field, builders: [String] = []) -> String {
         switch f {
         case .dockerfile: "Dockerfile in the context"
         case .target: form.stages.isEmpty ? "last stage" : "last stage · ←/→: " + form.stages.joined(separator: ", ")
         case .tags: "name:tag, comma separated"
         case .platforms: "engine default (linux/amd64 …)"
         case .network: "default · none · host"
-        case .builder: "current builder"
+        case .builder:
+            builders.isEmpty ? "current builder" : "current builder · ←/→: " + builders.joined(separator: ", ")
         default: ""
         }
     }
@@ -66,8 +67,9 @@ public enum FormView {
             let fieldRect = Rect(x: inner.x + labelWidth, y: y, width: inner.width - labelWidth, height: 1)
             screen.fill(fieldRect, style: theme.style(focused ? .inputFocused : .input))
             let v = Format.clean(value(form, f))
-            if v.isEmpty, !focused || f == .target {
-                screen.write(placeholder(form, f), x: fieldRect.x + 1, y: y, style: theme.style(.dim), clip: fieldRect)
+            if v.isEmpty, !focused || f == .target || f == .builder {
+                let names = state.builderList?.builders.map { Format.clean($0.name) } ?? []
+                screen.write(placeholder(form, f, builders: names), x: fieldRect.x + 1, y: y, style: theme.style(.dim), clip: fieldRect)
             } else {
                 screen.write(v + (focused && f != .noCache && f != .pull ? "▏" : ""), x: fieldRect.x + 1, y: y, style: theme.style(focused ? .inputFocused : .input), clip: fieldRect)
             }

@@ -19,6 +19,7 @@ public enum RootView {
         case .dashboard: Dashboard.draw(state, into: &screen, rect: main)
         case .logs(let lv): LogView.draw(state, lv, into: &screen, rect: main)
         case .form(let form): FormView.draw(state, form, into: &screen, rect: main)
+        case .builders(let menu): BuilderMenuView.draw(state, menu, into: &screen, rect: main)
         }
         if let palette = state.palette {
             screen.fill(footer, style: state.theme.style(.input))
@@ -65,6 +66,8 @@ public enum RootView {
         case .cancel(let id):
             let name = state.build(id).map { Format.clean($0.request.name) } ?? "?"
             text = "Cancel build \(id) (\(name)) on the engine?  y / n"
+        case .removeBuilder(let name):
+            text = "Remove builder \(Format.clean(name)) (docker buildx rm)?  y / n"
         case .quit(let running):
             text = "\(running) build\(running == 1 ? "" : "s") still running. Cancel and quit?  y / n"
         }

@@ -151,8 +151,70 @@ public struct FormState: Sendable, Equatable {
     public init() {}
 }
 
+/// The builders menu (`b` or `:builders`).
+public struct BuilderMenuState: Sendable, Equatable {
+    /// Selected row (index into the builder list).
+    public var selected = 0
+    /// The create form, while open.
+    public var create: CreateBuilderForm?
+    /// Output of the last `inspect`, shown under the list.
+    public var detail: String?
+
+    /// Creates the menu state.
+    public init() {}
+}
+
+/// The fields of `docker buildx create` in the builders menu.
+public struct CreateBuilderForm: Sendable, Equatable {
+    /// Fields in tab order.
+    public enum Field: Int, Sendable, CaseIterable {
+        case name, driver, driverOptions, endpoint, platforms, buildkitdFlags, use, bootstrap
+    }
+
+    /// Drivers offered (←/→ on the driver field).
+    public static let drivers = ["docker-container", "kubernetes", "remote", "docker"]
+
+    public var name = ""
+    public var driver = "docker-container"
+    /// Comma-separated `k=v` driver options.
+    public var driverOptions = ""
+    public var endpoint = ""
+    /// Comma-separated platforms.
+    public var platforms = ""
+    public var buildkitdFlags = ""
+    public var use = true
+    public var bootstrap = false
+    /// Focused field.
+    public var field: Field = .name
+
+    /// Creates an empty form.
+    public init() {}
+
+    /// The spec the form describes.
+    public var spec: BuilderSpec {
+        func list(_ s: String) -> [String] {
+            s.split(separator: ",").map { $0.trimmingCharacters() }.filter { !$0.isEmpty }
+        }
+        return BuilderSpec(
+            name: name.trimmingCharacters(), driver: driver, driverOptions: list(driverOptions),
+            endpoint: endpoint.trimmingCharacters(), platforms: list(platforms), buildkitdFlags: buildkitdFlags.trimmingCharacters(),
+            use: use, bootstrap: bootstrap)
+    }
+}
+
+extension StringProtocol {
+    func trimmingCharacters() -> String {
+        var s = Substring(self)
+        while s.first == " " { s.removeFirst() }
+        while s.last == " " { s.removeLast() }
+        return String(s)
+    }
+}
+
 /// A question waiting for y/n.
 public enum Confirmation: Sendable, Equatable {
+    /// Remove this builder (`docker buildx rm`)?
+    case removeBuilder(String)
     /// Cancel this build?
     case cancel(buildID: Int)
     /// Quit while builds run?
@@ -167,6 +229,8 @@ public enum Mode: Sendable, Equatable {
     case logs(LogViewState)
     /// The new-build form.
     case form(FormState)
+    /// The builders menu.
+    case builders(BuilderMenuState)
 }
 
 /// A key hint for the footer and the help screen.
@@ -211,6 +275,12 @@ public struct AppState: Sendable, Equatable {
     public var size: Size
     /// Builder used for new builds.
     public var currentBuilder = "default"
+    /// The builders found (nil until the first discovery).
+    public var builderList: BuilderList?
+    /// A discovery is running.
+    public var buildersLoading = false
+    /// `docker buildx …` commands run from the menu and what came of them, oldest first.
+    public var commandLog: [CommandLogEntry] = []
     /// Network prefilled in the form (`BUILDTOP_DEFAULT_NETWORK`, e.g. `none` on an engine without a bridge).
     public var defaultNetwork = ""
     /// Next build id.

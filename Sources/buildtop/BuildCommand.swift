@@ -70,12 +70,19 @@ struct BuildCommand: AsyncParsableCommand {
     @Flag(help: "Enable the mouse in the dashboard.")
     var mouse = false
 
-    // Flags of `docker buildx build` that need a BuildKit session or buildx: accepted so the error is clear.
-    @Option(help: .hidden) var secret: [String] = []
-    @Option(help: .hidden) var ssh: [String] = []
-    @Option(name: [.short, .customLong("output")], help: .hidden) var output: [String] = []
-    @Flag(help: .hidden) var push = false
-    @Option(name: .customLong("cache-to"), help: .hidden) var cacheTo: [String] = []
+    // Flags only the buildx path serves (a BuildKit session or buildx's exporters).
+    @Option(help: "Secret to expose to the build (id=mysecret[,src=/local/secret]); buildx path.")
+    var secret: [String] = []
+    @Option(help: "SSH agent socket or keys to expose to the build (default|<id>[=<socket>|<key>[,<key>]]); buildx path.")
+    var ssh: [String] = []
+    @Option(name: [.short, .customLong("output")], help: "Output destination (type=local,dest=path); buildx path.")
+    var output: [String] = []
+    @Flag(help: "Push the image (--output=type=registry); buildx path.")
+    var push = false
+    @Option(name: .customLong("cache-to"), help: "Cache export destinations (type=local,dest=path); buildx path.")
+    var cacheTo: [String] = []
+
+    // Flags of `docker buildx build` buildtop does not map yet: accepted so the error is clear.
     @Option(name: .customLong("build-context"), help: .hidden) var buildContext: [String] = []
     @Option(help: .hidden) var attest: [String] = []
     @Option(help: .hidden) var sbom: String?
@@ -93,14 +100,9 @@ struct BuildCommand: AsyncParsableCommand {
         }
     }
 
-    /// Flags that only the buildx path (a BuildKit session) can honour.
-    func sessionOnlyFlags() -> [String] {
+    /// Flags buildtop accepts but does not pass on yet.
+    func unmappedFlags() -> [String] {
         var names: [String] = []
-        if !secret.isEmpty { names.append("--secret") }
-        if !ssh.isEmpty { names.append("--ssh") }
-        if !output.isEmpty { names.append("--output") }
-        if push { names.append("--push") }
-        if !cacheTo.isEmpty { names.append("--cache-to") }
         if !buildContext.isEmpty { names.append("--build-context") }
         if !attest.isEmpty || sbom != nil || provenance != nil { names.append("--attest/--sbom/--provenance") }
         if !allow.isEmpty { names.append("--allow") }
@@ -127,14 +129,20 @@ struct BuildCommand: AsyncParsableCommand {
             labels: label.map(kv),
             platforms: platform.flatMap { $0.split(separator: ",").map(String.init) },
             noCache: noCache, pull: pull, cacheFrom: cacheFrom, network: network, builder: builder)
+            .with { r in
+                r.cacheTo = cacheTo
+                r.secrets = secret
+                r.ssh = ssh
+                r.outputs = output
+                r.push = push
+                r.load = load
+            }
     }
 
     func execute(environment env: [String: String]) async throws -> Int32 {
-        let unsupported = sessionOnlyFlags()
-        if !unsupported.isEmpty {
-            throw CLIError(
-                "\(unsupported.joined(separator: ", ")) needs a BuildKit session, which the engine path cannot open; use the buildx path (a buildx builder via --builder) for this build"
-            )
+        let unmapped = unmappedFlags()
+        if !unmapped.isEmpty {
+            throw CLIError("\(unmapped.joined(separator: ", ")) is not supported by buildtop yet; run `docker buildx build` for this build")
         }
         if let n = network, !["", "default", "none", "host"].contains(n) {
             throw CLIError("network mode \"\(n)\" not supported by buildkit: use default, none or host")
@@ -142,40 +150,52 @@ struct BuildCommand: AsyncParsableCommand {
         var mode = try ProgressMode.parse(progress, environment: env)
         if quiet { mode = .quiet }
         let request = try makeRequest(environment: env)
-        if let why = EngineDriver.unsupported(request) { throw CLIError(why) }
-
-        let prepared: PreparedContext
-        do { prepared = try EngineDriver.prepare(request) } catch { throw CLIError(error.description) }
+        let discovery = BuilderDiscovery(
+            environment: env, homeDirectory: FileManager.default.homeDirectoryForCurrentUser.path,
+            hostFlag: host, contextFlag: context)
+        let builders = await discovery.discover(builderFlag: builder, details: false)
+        let path = BuildLauncher.choosePath(for: request, builders: builders)
+        var prepared: PreparedContext?
+        switch path {
+        case .unavailable(let why):
+            throw CLIError(why)
+        case .engine:
+            if let why = EngineDriver.unsupported(request) { throw CLIError(why) }
+            do { prepared = try EngineDriver.prepare(request) } catch { throw CLIError(error.description) }
+        case .buildx:
+            guard FileManager.default.fileExists(atPath: request.contextPath) else {
+                throw CLIError("unable to prepare context: path \"\(request.contextPath)\" not found")
+            }
+        }
 
         // On a terminal, auto/tty progress opens the dashboard with this build.
         if (mode == .auto || mode == .tty), isatty(2) != 0, isatty(0) != 0 || file != "-" {
-            return try await runInDashboard(request, environment: env)
+            return await runInDashboard(request, discovery: discovery, builders: builders)
         }
 
-        let endpoint: DockerEndpoint
-        do {
-            endpoint = try DockerEndpoint.resolve(
-                hostFlag: host, contextFlag: context, environment: env,
-                homeDirectory: FileManager.default.homeDirectoryForCurrentUser.path)
-        } catch {
-            throw CLIError(error.description)
+        let launcher = BuildLauncher(discovery: discovery)
+        let description: String
+        switch path {
+        case .engine(let contextName):
+            let endpoint: DockerEndpoint
+            do { endpoint = try launcher.endpoint(contextName: contextName) } catch { throw CLIError(error.description) }
+            let client: EngineClient
+            do { client = try EngineClient(endpoint: endpoint) } catch { throw CLIError(error.description) }
+            do { try await client.ping() } catch { throw CLIError(error.description) }
+            description = "building with \"\(contextName)\" instance using docker driver"
+        default:
+            let name = request.builder ?? builders.current
+            let driver = builders.builder(named: name)?.driver ?? "unknown"
+            description = "building with \"\(name)\" instance using \(driver) driver (buildx)"
         }
-        try checkBuilder(builder ?? env["BUILDX_BUILDER"], endpoint: endpoint)
-        let client: EngineClient
-        do { client = try EngineClient(endpoint: endpoint) } catch { throw CLIError(error.description) }
-        do { try await client.ping() } catch { throw CLIError(error.description) }
-
-        let driver = EngineDriver(client: client)
-        let buildID = EngineDriver.newBuildID()
-        let spillDir = FileManager.default.temporaryDirectory.appendingPathComponent("buildtop-\(getpid())-\(buildID.prefix(8))")
+        let spillDir = FileManager.default.temporaryDirectory.appendingPathComponent("buildtop-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         let spill = LogSpill(directory: spillDir)
         defer { spill.remove() }
-        let progress = HeadlessProgress(
-            mode: mode, names: [request.name],
-            description: "building with \"\(endpoint.contextName)\" instance using docker driver",
-            spill: { _ in LogSpillSink(spill) })
+        let progress = HeadlessProgress(mode: mode, names: [request.name], description: description, spill: { _ in LogSpillSink(spill) })
+        let started = launcher.start(request, builders: builders, context: prepared)
 
         let interrupts = InterruptWatcher()
+        let what = path == .buildx ? "buildx" : "the engine"
         let cancelTask = Task {
             var asked = false
             for await _ in interrupts.signals {
@@ -184,10 +204,8 @@ struct BuildCommand: AsyncParsableCommand {
                     Foundation.exit(130)
                 }
                 asked = true
-                FDWriter.stderr.write("\nbuildtop: canceling the build on the engine (Ctrl-C again to quit now)\n")
-                do { try await driver.cancel(buildID: buildID) } catch {
-                    FDWriter.stderr.write("buildtop: \(error)\n")
-                }
+                FDWriter.stderr.write("\nbuildtop: canceling the build on \(what) (Ctrl-C again to quit now)\n")
+                await started.cancel()
             }
         }
         defer {
@@ -195,11 +213,11 @@ struct BuildCommand: AsyncParsableCommand {
             interrupts.stop()
         }
         var result: BuildResult = .failed("the build ended without a result")
-        for await event in driver.start(request, context: prepared, buildID: buildID, environment: env) {
+        for await event in started.events {
             progress.handle(0, event, now: wallClock())
             if case .finished(let r) = event { result = r }
         }
-        if case .succeeded = result, let id = progress.builds[0].state.imageID {
+        if case .succeeded = result, let id = progress.builds[0].state.imageID ?? result.imageID {
             if mode == .quiet { FDWriter.stdout.write(id + "\n") }
             if let iidfile {
                 do { try AtomicFile.write(Array(id.utf8), to: iidfile) } catch { throw CLIError(error.description) }
@@ -208,23 +226,12 @@ struct BuildCommand: AsyncParsableCommand {
         return result.exitCode
     }
 
-    func runInDashboard(_ request: BuildRequest, environment env: [String: String]) async throws -> Int32 {
-        let options = UIOptions(theme: theme, mouse: mouse, host: host, context: context)
-        let (services, contextName) = await UIRunner.engineServices(options, env: env)
-        try checkBuilder(builder ?? env["BUILDX_BUILDER"], endpoint: nil, contextName: contextName)
-        return await UIRunner.run(options, services: services, builder: contextName, printSummary: true) { runtime in
+    func runInDashboard(_ request: BuildRequest, discovery: BuilderDiscovery, builders: BuilderList) async -> Int32 {
+        let options = UIOptions(theme: theme, mouse: mouse, host: host, context: context, builder: builder)
+        let services = UIRunner.services(options, env: discovery.environment)
+        return await UIRunner.run(options, services: services, builders: builders, printSummary: true) { runtime in
             runtime.dispatch(.launch(request))
         }
-    }
-
-    /// The engine path runs on the context's own BuildKit (buildx's "docker" driver builder, named
-    /// after the context). Other builders need the buildx path.
-    func checkBuilder(_ name: String?, endpoint: DockerEndpoint?, contextName: String? = nil) throws {
-        let ctx = endpoint?.contextName ?? contextName ?? "default"
-        guard let name, !name.isEmpty, name != "default", name != ctx else { return }
-        throw CLIError(
-            "builder \"\(name)\" is not the engine's own BuildKit (\"\(ctx)\"); the buildx path that other builders need is not available in this version"
-        )
     }
 }
 

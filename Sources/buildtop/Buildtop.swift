@@ -16,7 +16,7 @@ struct Buildtop: AsyncParsableCommand {
             (--ui shows them in the dashboard).
             """,
         version: BuildtopVersion.current,
-        subcommands: [DashboardCommand.self, BuildCommand.self, ReplayCommand.self, VersionCommand.self, BenchReplayCommand.self, BenchUICommand.self],
+        subcommands: [DashboardCommand.self, BuildCommand.self, BuildersCommand.self, ReplayCommand.self, VersionCommand.self, BenchReplayCommand.self, BenchUICommand.self],
         defaultSubcommand: DashboardCommand.self
     )
 
@@ -59,11 +59,14 @@ struct DashboardCommand: AsyncParsableCommand {
     @Option(help: "Docker context to use.")
     var context: String?
 
+    @Option(help: "Builder for new builds (default: BUILDX_BUILDER, then buildx's current builder).")
+    var builder: String?
+
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
-        let options = UIOptions(theme: theme, mouse: mouse, host: host, context: context)
-        let (services, builder) = await UIRunner.engineServices(options, env: env)
-        let code = await UIRunner.run(options, services: services, builder: builder, printSummary: true) { runtime in
+        let options = UIOptions(theme: theme, mouse: mouse, host: host, context: context, builder: builder)
+        let services = UIRunner.services(options, env: env)
+        let code = await UIRunner.run(options, services: services, builders: nil, printSummary: true) { runtime in
             runtime.dispatch(.openForm)
         }
         if code != 0 { throw ExitCode(code) }

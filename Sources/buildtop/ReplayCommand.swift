@@ -113,9 +113,9 @@ struct ReplayCommand: AsyncParsableCommand {
 
     func replayInDashboard(names: [String], timelines: [[Entry]], results: [BuildResult], environment env: [String: String]) async -> Int32 {
         let options = UIOptions(theme: theme, mouse: mouse)
-        let (services, _) = await UIRunner.engineServices(options, env: env)
+        let services = UIRunner.services(options, env: env)
         let factor = speed == "max" ? 0 : (Double(speed) ?? 1)
-        return await UIRunner.run(options, services: services, builder: "replay", printSummary: false) { runtime in
+        return await UIRunner.run(options, services: services, builders: nil, builderName: "replay", printSummary: false) { runtime in
             for (i, name) in names.enumerated() {
                 runtime.dispatch(.addBuild(id: i + 1, name: name, builder: "replay"))
                 _ = ReplayFeeder.start(id: i + 1, entries: timelines[i], result: results[i], speed: factor, bus: runtime.bus)

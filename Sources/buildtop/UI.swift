@@ -4,6 +4,7 @@ import BuildModel
 import CursesBackend
 import Docker
 import Foundation
+import Synchronization
 import TerminalKit
 import Views
 
@@ -15,13 +16,14 @@ struct UIOptions {
     var mouse = false
     var host: String?
     var context: String?
+    var builder: String?
 }
 
 /// Runs the full-screen UI until the user quits; returns the process exit code.
 @MainActor
 enum UIRunner {
     /// Folders searched for themes: `$XDG_CONFIG_HOME/buildtop/themes`, then the shipped `themes/`.
-    static func themeDirectories(_ env: [String: String]) -> [String] {
+    nonisolated static func themeDirectories(_ env: [String: String]) -> [String] {
         var dirs: [String] = []
         if let x = env["XDG_CONFIG_HOME"], !x.isEmpty {
             dirs.append(x + "/buildtop/themes")
@@ -42,42 +44,40 @@ enum UIRunner {
         return dirs
     }
 
-    /// Engine-backed build services.
-    static func engineServices(_ options: UIOptions, env: [String: String]) -> (RuntimeServices, String) {
-        var endpoint: DockerEndpoint?
-        var endpointError: String?
-        do {
-            endpoint = try DockerEndpoint.resolve(
-                hostFlag: options.host, contextFlag: options.context, environment: env,
-                homeDirectory: FileManager.default.homeDirectoryForCurrentUser.path)
-        } catch {
-            endpointError = error.description
-        }
-        var client: EngineClient?
-        if let endpoint {
-            do { client = try EngineClient(endpoint: endpoint) } catch { endpointError = error.description }
-        }
-        let engineClient = client
-        let problem = endpointError
-        let services = RuntimeServices(
+    /// Services backed by the real world: builds go to buildx or the engine (BuildLauncher picks),
+    /// builders come from buildx's files, `docker buildx` and the engines.
+    nonisolated static func services(_ options: UIOptions, env: [String: String]) -> RuntimeServices {
+        let discovery = BuilderDiscovery(
+            environment: env, homeDirectory: FileManager.default.homeDirectoryForCurrentUser.path,
+            hostFlag: options.host, contextFlag: options.context)
+        let launcher = BuildLauncher(discovery: discovery)
+        let flag = options.builder
+        return RuntimeServices(
             startBuild: { _, request, post in
-                let buildID = EngineDriver.newBuildID()
-                guard let client = engineClient else {
-                    post(.finished(.failed(problem ?? "no engine endpoint")))
-                    return BuildHandle(cancel: {}, task: Task {})
+                let control = CancelControl()
+                var request = request
+                if request.builder?.isEmpty ?? true { request.builder = flag }
+                let task = Task.detached { [request] in
+                    let list = await discovery.discover(builderFlag: request.builder, details: false)
+                    let started = launcher.start(request, builders: list)
+                    if control.attach(started.cancel) { await started.cancel() }
+                    for await e in started.events { post(e) }
                 }
-                let driver = EngineDriver(client: client)
-                let task = Task.detached {
-                    for await e in driver.start(request, buildID: buildID, environment: env) { post(e) }
-                }
-                return BuildHandle(cancel: { try? await driver.cancel(buildID: buildID) }, task: task)
+                return BuildHandle(cancel: { await control.cancel() }, task: task)
             },
-            themeDirectories: themeDirectories(env), environment: env, clock: { wallClock() })
-        return (services, endpoint?.contextName ?? "default")
+            themeDirectories: themeDirectories(env), environment: env, clock: { wallClock() },
+            discoverBuilders: { await discovery.discover(builderFlag: flag) },
+            runBuilderCommand: { command in
+                let buildx = await discovery.cli?.version() != nil
+                return await BuilderManager(discovery: discovery).perform(command, buildxInstalled: buildx)
+            })
     }
 
     /// Opens the terminal, runs the loop, restores the terminal, prints `summary` of the builds.
-    static func run(_ options: UIOptions, services: RuntimeServices, builder: String, printSummary: Bool, setup: (Runtime) -> Void) async -> Int32 {
+    static func run(
+        _ options: UIOptions, services: RuntimeServices, builders: BuilderList?, builderName: String? = nil, printSummary: Bool,
+        setup: (Runtime) -> Void
+    ) async -> Int32 {
         let env = services.environment
         var theme = Theme.default
         do {
@@ -97,7 +97,8 @@ enum UIRunner {
             return 1
         }
         var state = AppState(now: services.clock(), theme: theme, size: terminal.size)
-        state.currentBuilder = builder
+        state.currentBuilder = builders?.current ?? builderName ?? options.builder ?? "default"
+        state.builderList = builders
         state.noColor = !(env["NO_COLOR"] ?? "").isEmpty
         state.defaultNetwork = env["BUILDTOP_DEFAULT_NETWORK"] ?? ""
         let runtime = Runtime(state: state, terminal: terminal, services: services)
@@ -156,5 +157,28 @@ enum ReplayFeeder {
             }
             bus.post(.driver(id: id, .finished(result)))
         }
+    }
+}
+
+/// Holds a started build's cancel action; a cancel asked for before the build started runs
+/// as soon as it does.
+final class CancelControl: Sendable {
+    private let state = Mutex<(action: (@Sendable () async -> Void)?, requested: Bool)>((nil, false))
+
+    /// Stores the action; true when a cancel was already requested.
+    func attach(_ action: @escaping @Sendable () async -> Void) -> Bool {
+        state.withLock { s in
+            s.action = action
+            return s.requested
+        }
+    }
+
+    /// Cancels now, or as soon as the build starts.
+    func cancel() async {
+        let action = state.withLock { s -> (@Sendable () async -> Void)? in
+            s.requested = true
+            return s.action
+        }
+        await action?()
     }
 }

@@ -1,0 +1,165 @@
+import BuildModel
+import TerminalKit
+import Views
+
+extension AppState {
+    /// Opens the builders menu and starts a discovery.
+    mutating func openBuilders() -> [Effect] {
+        var menu = BuilderMenuState()
+        if let list = builderList, let i = list.builders.firstIndex(where: \.isCurrent) { menu.selected = i }
+        mode = .builders(menu)
+        buildersLoading = true
+        return [.discoverBuilders]
+    }
+
+    /// A discovery finished.
+    mutating func buildersLoaded(_ list: BuilderList) {
+        let previous = selectedBuilderName
+        builderList = list
+        buildersLoading = false
+        currentBuilder = list.current
+        if case .builders(var menu) = mode {
+            if let name = previous, let i = list.builders.firstIndex(where: { $0.name == name }) {
+                menu.selected = i
+            } else {
+                menu.selected = min(menu.selected, max(0, list.builders.count - 1))
+            }
+            mode = .builders(menu)
+        }
+    }
+
+    /// The name of the builder selected in the menu.
+    var selectedBuilderName: String? {
+        guard case .builders(let menu) = mode, let list = builderList, list.builders.indices.contains(menu.selected) else { return nil }
+        return list.builders[menu.selected].name
+    }
+
+    /// A command finished: log it, show it, and read the builders again when it changed them.
+    mutating func builderCommandFinished(_ command: BuilderCommand, _ entry: CommandLogEntry) -> [Effect] {
+        commandLog.append(entry)
+        if commandLog.count > 50 { commandLog.removeFirst(commandLog.count - 50) }
+        let last = entry.output.split(separator: "\n").last.map(String.init) ?? ""
+        message = entry.succeeded ? "done: \(entry.command)" : "failed: \(last)"
+        if case .inspect = command, case .builders(var menu) = mode {
+            menu.detail = entry.output
+            mode = .builders(menu)
+        }
+        guard entry.succeeded, command.changesBuilders else { return [] }
+        buildersLoading = true
+        return [.discoverBuilders]
+    }
+
+    /// Runs a command, or — when it needs buildx and there is none — says so in the command log.
+    mutating func builderCommand(_ command: BuilderCommand) -> [Effect] {
+        if builderList?.buildxVersion == nil, !command.worksWithoutBuildx {
+            let shown = "docker buildx " + command.buildxArguments.joined(separator: " ")
+            commandLog.append(CommandLogEntry(
+                command: shown, succeeded: false,
+                output: "ERROR: `docker buildx \(command.buildxArguments.first ?? "")` needs buildx, which is not installed (install the docker-buildx plugin)"))
+            message = "buildx is not installed: \(command.buildxArguments.first ?? "this") needs it"
+            return []
+        }
+        message = "running: docker buildx \(command.buildxArguments.joined(separator: " "))"
+        return [.runBuilderCommand(command)]
+    }
+
+    mutating func buildersKey(_ k: Key, _ menu: BuilderMenuState) -> [Effect] {
+        if let create = menu.create { return createKey(k, create, menu) }
+        guard let a = Keymap.action(for: k, in: .builders) else { return [] }
+        if let e = common(a) { return e }
+        var menu = menu
+        let builders = builderList?.builders ?? []
+        let selected = builders.indices.contains(menu.selected) ? builders[menu.selected] : nil
+        var effects: [Effect] = []
+        switch a {
+        case .back:
+            mode = .dashboard
+            return []
+        case .down: menu.selected = min(max(0, builders.count - 1), menu.selected + 1)
+        case .up: menu.selected = max(0, menu.selected - 1)
+        case .useBuilder, .useDefault, .useGlobal:
+            guard let b = selected else { break }
+            effects = builderCommand(.use(name: b.name, global: a == .useGlobal, makeDefault: a == .useDefault))
+        case .createBuilder:
+            if builderList?.buildxVersion == nil {
+                effects = builderCommand(.create(BuilderSpec()))
+            } else {
+                menu.create = CreateBuilderForm()
+            }
+        case .removeBuilder:
+            guard let b = selected else { break }
+            if b.isContextBuilder {
+                message = "\(b.name) is a docker context's builder: remove it with `docker context rm \(b.name)`"
+            } else if builderList?.buildxVersion == nil {
+                effects = builderCommand(.remove(name: b.name))
+            } else {
+                confirm = .removeBuilder(b.name)
+            }
+        case .bootstrapBuilder:
+            if let b = selected { effects = builderCommand(.bootstrap(name: b.name)) }
+        case .stopBuilder:
+            if let b = selected { effects = builderCommand(.stop(name: b.name)) }
+        case .inspectBuilder:
+            if let b = selected { effects = builderCommand(.inspect(name: b.name)) }
+        case .toggleAlias:
+            effects = builderCommand(.setAlias(!(builderList?.aliasInstalled ?? false)))
+        case .refresh:
+            buildersLoading = true
+            effects = [.discoverBuilders]
+        default: break
+        }
+        if case .builders = mode { mode = .builders(menu) }
+        return effects
+    }
+
+    mutating func createKey(_ k: Key, _ form: CreateBuilderForm, _ menu: BuilderMenuState) -> [Effect] {
+        var form = form
+        var menu = menu
+        let fields = CreateBuilderForm.Field.allCases
+        func move(_ d: Int) {
+            let i = fields.firstIndex(of: form.field) ?? 0
+            form.field = fields[(i + d + fields.count) % fields.count]
+        }
+        func edit(_ change: (inout String) -> Void) {
+            switch form.field {
+            case .name: change(&form.name)
+            case .driverOptions: change(&form.driverOptions)
+            case .endpoint: change(&form.endpoint)
+            case .platforms: change(&form.platforms)
+            case .buildkitdFlags: change(&form.buildkitdFlags)
+            case .driver, .use, .bootstrap: break
+            }
+        }
+        switch k {
+        case .escape:
+            menu.create = nil
+            mode = .builders(menu)
+            return []
+        case .tab, .down: move(1)
+        case .backTab, .up: move(-1)
+        case .left, .right:
+            if form.field == .driver {
+                let all = CreateBuilderForm.drivers
+                let i = all.firstIndex(of: form.driver) ?? 0
+                form.driver = all[(i + (k == .right ? 1 : all.count - 1)) % all.count]
+            } else if form.field == .use {
+                form.use.toggle()
+            } else if form.field == .bootstrap {
+                form.bootstrap.toggle()
+            }
+        case .char(" ") where form.field == .use || form.field == .bootstrap:
+            if form.field == .use { form.use.toggle() } else { form.bootstrap.toggle() }
+        case .char(let c): edit { $0.append(c) }
+        case .backspace: edit { if !$0.isEmpty { $0.removeLast() } }
+        case .ctrl("u"): edit { $0 = "" }
+        case .enter, .ctrl("l"):
+            menu.create = nil
+            mode = .builders(menu)
+            return builderCommand(.create(form.spec))
+        default: break
+        }
+        menu.create = form
+        mode = .builders(menu)
+        return []
+    }
+}

@@ -80,7 +80,9 @@ public struct BuildLauncher: Sendable {
             guard let cli = discovery.cli else {
                 return Started(events: Self.failed("docker is not on PATH"), cancel: {}, path: path)
             }
-            let driver = BuildxDriver(cli: cli)
+            // BUILDTOP_BUILDX_GRACE: seconds between SIGINT, SIGTERM and SIGKILL on cancel (default 10).
+            let grace = discovery.environment["BUILDTOP_BUILDX_GRACE"].flatMap(Double.init).map { Duration.milliseconds(Int($0 * 1000)) }
+            let driver = grace.map { BuildxDriver(cli: cli, grace: ($0, $0)) } ?? BuildxDriver(cli: cli)
             return Started(events: driver.start(request), cancel: { driver.cancel() }, path: path)
         case .engine(let contextName):
             let client: EngineClient

@@ -81,6 +81,7 @@ let package = Package(
         .testTarget(name: "TerminalKitTests", dependencies: ["TerminalKit"]),
         .testTarget(name: "ViewsTests", dependencies: ["Views", "App", "TerminalKit", "BuildModel", "BuildEvents", "TestSupport"], exclude: ["__Snapshots__"]),
         .testTarget(name: "AppTests", dependencies: ["App", "Views", "TerminalKit", "BuildModel", "BuildEvents", "TestSupport"]),
+        .testTarget(name: "BuildxTests", dependencies: ["Docker", "BuildModel", "BuildEvents", "TestSupport"]),
         .testTarget(name: "EngineTests", dependencies: ["Docker", "BuildModel", "BuildEvents", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -150,7 +150,9 @@ public enum BuilderMenuView {
         let theme = state.theme
         let fields = CreateBuilderForm.Field.allCases
         let w = min(rect.width - 2, 76)
-        let h = min(rect.height, fields.count + 5)
+        let preview = Format.clean("docker buildx " + form.spec.buildxArguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " "))
+        let previewLines = wrap(preview, width: w - 4)
+        let h = min(rect.height, fields.count + 3 + previewLines.count)
         let box = Rect(x: rect.x + (rect.width - w) / 2, y: rect.y + max(0, (rect.height - h) / 2), width: w, height: h)
         screen.fill(box, style: .plain)
         screen.box(box, style: theme.style(.borderFocused), title: "create builder — docker buildx create")
@@ -172,9 +174,27 @@ public enum BuilderMenuView {
             y += 1
         }
         y += 1
-        if y < inner.maxY {
-            let preview = "docker buildx " + form.spec.buildxArguments.joined(separator: " ")
-            screen.write(Format.clean(preview), x: inner.x, y: y, style: theme.style(.dim), clip: inner)
+        for line in previewLines where y < inner.maxY {
+            screen.write(line, x: inner.x, y: y, style: theme.style(.dim), clip: inner)
+            y += 1
         }
+    }
+
+    /// Splits text at spaces into lines of at most `width` columns (a longer word is cut).
+    static func wrap(_ text: String, width: Int) -> [String] {
+        guard width > 0 else { return [] }
+        var lines: [String] = []
+        var line = ""
+        for word in text.split(separator: " ").map(String.init) {
+            let candidate = line.isEmpty ? word : line + " " + word
+            if TextWidth.width(candidate) <= width {
+                line = candidate
+            } else {
+                if !line.isEmpty { lines.append(line) }
+                line = TextWidth.width(word) > width ? TextWidth.truncate(word, to: width) : word
+            }
+        }
+        if !line.isEmpty { lines.append(line) }
+        return lines
     }
 }

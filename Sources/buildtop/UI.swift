@@ -4,7 +4,6 @@ import BuildModel
 import CursesBackend
 import Docker
 import Foundation
-import Synchronization
 import TerminalKit
 import Views
 
@@ -44,33 +43,11 @@ enum UIRunner {
         return dirs
     }
 
-    /// Services backed by the real world: builds go to buildx or the engine (BuildLauncher picks),
-    /// builders come from buildx's files, `docker buildx` and the engines.
+    /// Services backed by the real world (buildx or the engine, buildx's files).
     nonisolated static func services(_ options: UIOptions, env: [String: String]) -> RuntimeServices {
-        let discovery = BuilderDiscovery(
-            environment: env, homeDirectory: FileManager.default.homeDirectoryForCurrentUser.path,
-            hostFlag: options.host, contextFlag: options.context)
-        let launcher = BuildLauncher(discovery: discovery)
-        let flag = options.builder
-        return RuntimeServices(
-            startBuild: { _, request, post in
-                let control = CancelControl()
-                var request = request
-                if request.builder?.isEmpty ?? true { request.builder = flag }
-                let task = Task.detached { [request] in
-                    let list = await discovery.discover(builderFlag: request.builder, details: false)
-                    let started = launcher.start(request, builders: list)
-                    if control.attach(started.cancel) { await started.cancel() }
-                    for await e in started.events { post(e) }
-                }
-                return BuildHandle(cancel: { await control.cancel() }, task: task)
-            },
-            themeDirectories: themeDirectories(env), environment: env, clock: { wallClock() },
-            discoverBuilders: { await discovery.discover(builderFlag: flag) },
-            runBuilderCommand: { command in
-                let buildx = await discovery.cli?.version() != nil
-                return await BuilderManager(discovery: discovery).perform(command, buildxInstalled: buildx)
-            })
+        RuntimeServices.live(
+            hostFlag: options.host, contextFlag: options.context, builderFlag: options.builder, environment: env,
+            themeDirectories: themeDirectories(env), clock: { wallClock() })
     }
 
     /// Opens the terminal, runs the loop, restores the terminal, prints `summary` of the builds.
@@ -160,25 +137,3 @@ enum ReplayFeeder {
     }
 }
 
-/// Holds a started build's cancel action; a cancel asked for before the build started runs
-/// as soon as it does.
-final class CancelControl: Sendable {
-    private let state = Mutex<(action: (@Sendable () async -> Void)?, requested: Bool)>((nil, false))
-
-    /// Stores the action; true when a cancel was already requested.
-    func attach(_ action: @escaping @Sendable () async -> Void) -> Bool {
-        state.withLock { s in
-            s.action = action
-            return s.requested
-        }
-    }
-
-    /// Cancels now, or as soon as the build starts.
-    func cancel() async {
-        let action = state.withLock { s -> (@Sendable () async -> Void)? in
-            s.requested = true
-            return s.action
-        }
-        await action?()
-    }
-}

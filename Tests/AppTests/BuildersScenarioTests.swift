@@ -1,0 +1,104 @@
+import App
+import BuildModel
+import Foundation
+import TerminalKit
+import Testing
+import TestSupport
+import Views
+
+/// The builders menu and buildx builds on the real runtime with the live services: buildx's files
+/// in a temporary docker config, `docker` = the contract double or a docker without buildx.
+@MainActor
+struct BuildersScenarioTests {
+    let config: URL
+    let terminal = ScriptedTerminal(size: Size(width: 130, height: 32))
+    let runtime: Runtime
+
+    init(buildx: Bool) throws {
+        config = try BuildxFixtures.makeConfig("scn")
+        let docker = buildx ? BuildxFixtures.doublesDirectory : try BuildxFixtures.dockerWithoutBuildx()
+        var env = BuildxFixtures.environment(config: config, dockerDirectory: docker, extra: [
+            "XDG_STATE_HOME": config.appendingPathComponent("state").path, "BUILDX_DOUBLE_STREAM": "multistage",
+            "BUILDX_DOUBLE_BOOT": "0",
+        ])
+        env["BUILDX_DOUBLE_DELAY"] = "0"
+        let services = RuntimeServices.live(
+            hostFlag: nil, contextFlag: nil, builderFlag: nil, environment: env,
+            themeDirectories: [Fixtures.repositoryRoot.appendingPathComponent("themes").path], clock: { UIFixtures.now })
+        runtime = Runtime(state: AppState(now: UIFixtures.now, theme: .default, size: terminal.size), terminal: terminal, services: services)
+    }
+
+    init() throws { try self.init(buildx: false) }
+
+    /// Dispatches what background work posted until `done` holds (or 20 s pass).
+    func settle(until done: (AppState) -> Bool) async {
+        for _ in 0..<400 {
+            for e in runtime.bus.drain() { runtime.dispatch(e) }
+            if done(runtime.state) { break }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        runtime.draw()
+    }
+
+    func keys(_ ks: [Key]) {
+        for k in ks { runtime.dispatch(.key(k)) }
+        runtime.draw()
+    }
+
+    var text: String { terminal.screen.text() }
+
+    func currentFile() -> String? {
+        FileManager.default.contents(atPath: config.appendingPathComponent("buildx/current").path).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Without buildx: open the menu, pick `oldone`, Enter — the store says so and the marker moves.
+    @Test func switchDefaultMovesTheMarker() async throws {
+        keys([.char("b")])
+        await settle { $0.builderList != nil && !$0.buildersLoading }
+        #expect(text.contains("builders — current: default (docker context default)"))
+        #expect(text.contains("* default"))
+        #expect(runtime.state.builderList?.builders.map(\.name) == ["builder1", "oldone", "ssh1", "default", "remote1"])
+        keys([.char("j")])  // builder1 → oldone
+        keys([.enter])
+        await settle { $0.commandLog.count == 1 && !$0.buildersLoading && $0.currentBuilder == "oldone" }
+        #expect(currentFile() == #"{"Key":"unix:///var/run/docker.sock","Name":"oldone","Global":false}"#)
+        #expect(runtime.state.currentBuilder == "oldone")
+        #expect(text.contains("* oldone"))
+        #expect(!text.contains("* default"))
+        #expect(text.contains("✓ docker buildx use oldone"))
+        #expect(text.contains(" builder: oldone "))
+        // D on `default` resets to the context's builder, --default clears defaults/.
+        keys([.char("j"), .char("j"), .char("D")])
+        await settle { $0.commandLog.count == 2 && !$0.buildersLoading }
+        #expect(currentFile() == #"{"Key":"unix:///var/run/docker.sock","Name":"","Global":false}"#)
+        #expect(text.contains("* default"))
+        // Without buildx, create says clearly that it needs buildx.
+        keys([.char("c")])
+        #expect(runtime.state.commandLog.last?.succeeded == false)
+        #expect(runtime.state.commandLog.last?.output.contains("needs buildx, which is not installed") == true)
+        // Back to the dashboard: new builds use the new current builder.
+        keys([.escape])
+        #expect(runtime.state.mode == .dashboard)
+    }
+
+    /// With buildx (the double): a build on a docker-container builder streams like an Engine build.
+    @Test func buildxBuildShowsLiveProgress() async throws {
+        let scenario = try BuildersScenarioTests(buildx: true)
+        let ctx = try TestEngine.tempDir("scnctx")
+        try Data("FROM scratch\n".utf8).write(to: ctx.appendingPathComponent("Dockerfile"))
+        scenario.runtime.dispatch(.launch(BuildRequest(name: "api", contextPath: ctx.path, builder: "builder1")))
+        await scenario.settle { $0.builds.first.map { !$0.isRunning } ?? false }
+        let build = try #require(scenario.runtime.state.builds.first)
+        #expect(build.builder == "builder1")
+        #expect(build.state.phase == .succeeded)
+        // The same steps, counts and cache hits as the recording decoded directly.
+        var reference = BuildState(name: "api")
+        for item in try Fixtures.rawjson("multistage") { if case .status(let s) = item { _ = reference.apply(.status(s)) } }
+        #expect(build.state.totalSteps == reference.totalSteps)
+        #expect(build.state.completedSteps == reference.completedSteps)
+        #expect(build.state.cachedSteps == reference.cachedSteps)
+        #expect(build.state.visibleSteps.map(\.name) == reference.visibleSteps.map(\.name))
+        #expect(scenario.text.contains("builder1"))
+        #expect(scenario.text.contains("steps \(reference.totalSteps)/\(reference.totalSteps)"))
+    }
+}

@@ -53,7 +53,7 @@ public enum Keymap {
     public static let dashboard: [Binding] = [
         Binding([.char("n")], "n", .newBuild, "new build"),
         Binding([.enter], "⏎", .open, "steps and logs of the build"),
-        Binding([.char("b")], "b", .builders, "builders (switch, create, remove)"),
+        Binding([.char("b")], "b", .builders, "builders"),
         Binding([.tab, .char("l"), .right, .char("j"), .down], "tab", .nextPanel, "next panel"),
         Binding([.backTab, .char("h"), .left, .char("k"), .up], "S-tab", .prevPanel, "previous panel", footer: false),
         Binding((1...9).map { .char(Character(String($0))) }, "1-9", .panel(0), "panel by number", footer: false),

@@ -90,19 +90,19 @@ public enum Keymap {
 
     /// Builders menu bindings.
     public static let builders: [Binding] = [
-        Binding([.char("j"), .down], "j/k", .down, "next / previous builder"),
+        Binding([.char("j"), .down], "j/k", .down, "move"),
         Binding([.char("k"), .up], "k", .up, "previous builder", footer: false),
-        Binding([.enter], "⏎", .useBuilder, "use (docker buildx use NAME)"),
-        Binding([.char("D")], "D", .useDefault, "use as this context's default (--default)"),
-        Binding([.char("G")], "G", .useGlobal, "use everywhere (--global)", footer: false),
-        Binding([.char("c")], "c", .createBuilder, "create (docker buildx create)"),
-        Binding([.char("d"), .delete], "d", .removeBuilder, "remove (docker buildx rm)"),
-        Binding([.char("B")], "B", .bootstrapBuilder, "bootstrap (inspect --bootstrap)", footer: false),
-        Binding([.char("s")], "s", .stopBuilder, "stop (docker buildx stop)", footer: false),
+        Binding([.enter], "⏎", .useBuilder, "use"),
+        Binding([.char("D")], "D", .useDefault, "use --default"),
+        Binding([.char("G")], "G", .useGlobal, "use --global", footer: false),
+        Binding([.char("c")], "c", .createBuilder, "create"),
+        Binding([.char("d"), .delete], "d", .removeBuilder, "remove"),
+        Binding([.char("B")], "B", .bootstrapBuilder, "bootstrap", footer: false),
+        Binding([.char("s")], "s", .stopBuilder, "stop", footer: false),
         Binding([.char("i")], "i", .inspectBuilder, "inspect"),
-        Binding([.char("a")], "a", .toggleAlias, "docker build → buildx alias (install/uninstall)", footer: false),
+        Binding([.char("a")], "a", .toggleAlias, "docker build → buildx alias", footer: false),
         Binding([.char("r")], "r", .refresh, "refresh", footer: false),
-        Binding([.escape, .char("q")], "esc", .back, "back to the dashboard"),
+        Binding([.escape, .char("q")], "esc", .back, "back"),
         Binding([.ctrl("c")], "^C", .quit, "quit", footer: false),
     ]
 

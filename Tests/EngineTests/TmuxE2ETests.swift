@@ -55,7 +55,7 @@ struct TmuxE2ETests {
         let host = TestEngine.host ?? ""
         try await tmux.run([
             "new-session", "-d", "-s", session, "-x", "160", "-y", "48",
-            "env -i PATH=/usr/bin:/bin HOME=/tmp TERM=tmux-256color LANG=C.UTF-8 SWIFT_BACKTRACE=interactive=no DOCKER_HOST=\(host) XDG_STATE_HOME=\(state.path) bash --norc --noprofile",
+            "env -i PATH=/usr/bin:/bin HOME=/tmp TERM=tmux-256color LANG=C.UTF-8 SWIFT_BACKTRACE=interactive=no DOCKER_HOST=\(host) DOCKER_CONFIG=\(state.path)/docker XDG_STATE_HOME=\(state.path) bash --norc --noprofile",
         ])
         defer { _ = try? Process.run(URL(fileURLWithPath: "/usr/bin/tmux"), arguments: ["kill-session", "-t", session]) { _ in } }
         try await tmux.type("PS1='$ '; \(TestEngine.binary)")
@@ -114,6 +114,15 @@ struct TmuxE2ETests {
         try await tmux.keys("y")
         (ok, screen) = try await tmux.wait(40) { $0.contains("builds: 0 running, 2 finished") && $0.contains("canceled") }
         #expect(ok, "build 2 was not canceled:\n\(screen)")
+
+        // The builders menu: the engine's own builder, current, running (read from the engine).
+        try await tmux.keys("b")
+        (ok, screen) = try await tmux.wait(20) { $0.contains("builders — current: default") && $0.contains("* default") && $0.contains("running") }
+        #expect(ok, "the builders menu did not show the engine's builder:\n\(screen)")
+        #expect(screen.contains("buildx not installed"))
+        try await tmux.keys("Escape")
+        (ok, screen) = try await tmux.wait(10) { $0.contains("builds: 0 running, 2 finished") }
+        #expect(ok)
 
         // Quit: the summary is left in the scrollback and the shell works.
         try await tmux.keys("q")

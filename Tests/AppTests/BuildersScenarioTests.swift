@@ -101,4 +101,40 @@ struct BuildersScenarioTests {
         #expect(scenario.text.contains("builder1"))
         #expect(scenario.text.contains("steps \(reference.totalSteps)/\(reference.totalSteps)"))
     }
+
+    /// With buildx (the double): create from the form, see it listed and current, remove it (confirmed).
+    @Test func createAndRemoveThroughBuildx() async throws {
+        let scenario = try BuildersScenarioTests(buildx: true)
+        scenario.keys([.char("b")])
+        await scenario.settle { $0.builderList != nil && !$0.buildersLoading }
+        #expect(scenario.runtime.state.builderList?.buildxVersion == "v0.17.1")
+        scenario.keys([.char("c")])
+        for ch in "ci-1" { scenario.keys([.char(ch)]) }
+        scenario.keys([.down, .right])  // driver → kubernetes → back is ←; keep docker-container
+        scenario.keys([.left])
+        scenario.keys([.enter])
+        await scenario.settle { $0.commandLog.count == 1 && !$0.buildersLoading && $0.currentBuilder == "ci-1" }
+        let created = try #require(scenario.runtime.state.commandLog.first)
+        #expect(created.succeeded, "\(created.output)")
+        #expect(created.command == "docker buildx create --name ci-1 --driver docker-container --use")
+        #expect(scenario.text.contains("* ci-1"))
+        let instance = scenario.config.appendingPathComponent("buildx/instances/ci-1")
+        #expect(FileManager.default.fileExists(atPath: instance.path))
+        // Remove: asks first, then runs `docker buildx rm`.
+        let index = try #require(scenario.runtime.state.builderList?.builders.firstIndex { $0.name == "ci-1" })
+        scenario.keys(Array(repeating: Key.char("k"), count: 10) + Array(repeating: Key.char("j"), count: index))
+        scenario.keys([.char("d")])
+        #expect(scenario.text.contains("Remove builder ci-1 (docker buildx rm)?"))
+        scenario.keys([.char("y")])
+        await scenario.settle { $0.commandLog.count == 2 && !$0.buildersLoading }
+        #expect(scenario.runtime.state.commandLog.last?.command == "docker buildx rm ci-1")
+        #expect(scenario.runtime.state.commandLog.last?.succeeded == true)
+        #expect(!FileManager.default.fileExists(atPath: instance.path))
+        #expect(scenario.runtime.state.builderList?.builders.contains { $0.name == "ci-1" } == false)
+        // A context builder cannot be removed: said in one line, nothing run.
+        let def = try #require(scenario.runtime.state.builderList?.builders.firstIndex { $0.name == "default" })
+        scenario.keys(Array(repeating: Key.char("k"), count: 10) + Array(repeating: Key.char("j"), count: def) + [.char("d")])
+        #expect(scenario.runtime.state.message == "default is a docker context's builder: remove it with `docker context rm default`")
+        #expect(scenario.runtime.state.commandLog.count == 2)
+    }
 }

@@ -23,11 +23,13 @@ let package = Package(
     targets: [
         // Core: pure value types and the reducer.
         .target(name: "BuildModel", swiftSettings: strict),
+        // Core: vector base64 decoding (AVX2 when the CPU has it).
+        .target(name: "CBase64"),
         // Core: decoders and encoders of the wire formats, pure.
         .target(
             name: "BuildEvents",
             dependencies: [
-                "BuildModel",
+                "BuildModel", "CBase64",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             exclude: ["Generated/README.md"],

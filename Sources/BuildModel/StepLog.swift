@@ -104,19 +104,26 @@ public struct LineSplitter: Sendable, Equatable {
     public mutating func reset() { tails.removeAll() }
 }
 
-/// The output of one step, kept as the chunks that arrived: appending is a copy and a count, no
-/// per-line work, so a 100 MB status stream folds at memory speed. Lines are split on demand
-/// (`lines`, `tail`) with BuildKit's per-stream semantics (`LineSplitter`).
+/// The output of one step, kept as the chunks that arrived: appending keeps the chunk's bytes as
+/// they are (no copy) and counts its newlines, no per-line work, so a 100 MB status stream folds
+/// at memory speed. Lines are split on demand (`lines`, `tail`) with BuildKit's per-stream
+/// semantics (`LineSplitter`).
 ///
 /// The oldest chunks can leave memory (`spillOldest`) when the build's budget is exceeded; the
 /// line count and each stream's unfinished tail at that boundary are kept, so line numbers stay
 /// stable and the lines held in memory split exactly as they would have.
 public struct StepLog: Sendable, Equatable {
-    private var data: [UInt8] = []
-    private var starts: [Int] = []
-    private var streams: [UInt8] = []
-    private var times: [Timestamp] = []
-    private var newlines: [Int32] = []
+    struct Chunk: Sendable, Equatable {
+        var data: [UInt8]
+        var stream: UInt8
+        var newlines: Int32
+        var time: Timestamp
+    }
+
+    /// Chunks in memory are `store[head...]` (spilled ones are dropped from the front lazily).
+    private var store: [Chunk] = []
+    private var head = 0
+    private var dataBytes = 0
     private var memoryNewlines = 0
     /// Each stream's unfinished tail at the spill boundary.
     private var carry = LineSplitter()
@@ -139,30 +146,33 @@ public struct StepLog: Sendable, Equatable {
     /// Creates an empty log.
     public init() {}
 
+    public static func == (a: StepLog, b: StepLog) -> Bool {
+        a.store[a.head...] == b.store[b.head...] && a.memoryNewlines == b.memoryNewlines && a.carry == b.carry
+            && a.flushed == b.flushed && a.flushedTails == b.flushedTails && a.tailRefs == b.tailRefs
+            && a.spilledLines == b.spilledLines && a.spilledBytes == b.spilledBytes
+    }
+
     /// Complete lines ever received.
     public var totalLines: Int { spilledLines + memoryNewlines + (flushed ? flushedTails : 0) }
     private var flushedTails = 0
     /// Complete lines held in memory.
     public var memoryLineCount: Int { memoryNewlines + (flushed ? flushedTails : 0) }
     /// Bytes held in memory (data and per-chunk records).
-    public var memoryBytes: Int { data.count + starts.count * 32 }
+    public var memoryBytes: Int { dataBytes + chunkCount * 32 }
     /// Chunks held in memory.
-    public var chunkCount: Int { starts.count }
+    public var chunkCount: Int { store.count - head }
     /// True when nothing was ever logged.
-    public var isEmpty: Bool { totalLines == 0 && data.isEmpty && carry.partialLines.isEmpty }
+    public var isEmpty: Bool { totalLines == 0 && dataBytes == 0 && carry.partialLines.isEmpty }
 
-    /// Appends a log delta; returns the number of newlines (completed lines) in it.
+    /// Appends a log delta (kept without copying); returns the number of newlines (completed lines) in it.
     @discardableResult
     public mutating func append(stream: Int, data chunk: [UInt8], time: Timestamp) -> Int {
         guard !chunk.isEmpty else { return 0 }
         let n = chunk.withUnsafeBufferPointer { StepLog.countNewlines($0) }
-        let index = starts.count
+        let index = chunkCount
         let sid = UInt8(truncatingIfNeeded: stream)
-        starts.append(data.count)
-        streams.append(sid)
-        times.append(time)
-        newlines.append(Int32(truncatingIfNeeded: n))
-        data.append(contentsOf: chunk)
+        store.append(Chunk(data: chunk, stream: sid, newlines: Int32(truncatingIfNeeded: n), time: time))
+        dataBytes += chunk.count
         memoryNewlines += n
         let ti = tailRefs.firstIndex { $0.stream == sid }
         if n > 0, let last = chunk.lastIndex(of: 10) {
@@ -178,13 +188,28 @@ public struct StepLog: Sendable, Equatable {
         return n
     }
 
-    /// Newline bytes in a buffer, eight bytes at a time.
+    /// Newline bytes in a buffer, 32 bytes at a time (vector compares, lane counters flushed
+    /// before they can overflow), then eight at a time.
     static func countNewlines(_ buf: UnsafeBufferPointer<UInt8>) -> Int {
         guard let base = buf.baseAddress else { return 0 }
         let raw = UnsafeRawPointer(base)
+        let n = buf.count
         var i = 0
         var count = 0
-        let n = buf.count
+        let newline = SIMD32<UInt8>(repeating: 10)
+        let one = SIMD32<UInt8>(repeating: 1)
+        let zero = SIMD32<UInt8>()
+        while i + 32 <= n {
+            var lanes = SIMD32<UInt8>()
+            var rounds = 0
+            while rounds < 255, i + 32 <= n {
+                let v = raw.loadUnaligned(fromByteOffset: i, as: SIMD32<UInt8>.self)
+                lanes &+= zero.replacing(with: one, where: v .== newline)
+                i += 32
+                rounds += 1
+            }
+            for k in 0..<32 { count += Int(lanes[k]) }
+        }
         while i + 8 <= n {
             let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) ^ 0x0A0A_0A0A_0A0A_0A0A
             // Exact zero-byte flags: high bit set in each byte of w that is zero.
@@ -201,16 +226,16 @@ public struct StepLog: Sendable, Equatable {
 
     /// The chunk at index `i` of those in memory.
     public func chunk(_ i: Int) -> LogChunk {
-        let end = i + 1 < starts.count ? starts[i + 1] : data.count
-        return LogChunk(stream: Int(streams[i]), time: times[i], data: Array(data[starts[i]..<end]))
+        let c = store[head + i]
+        return LogChunk(stream: Int(c.stream), time: c.time, data: c.data)
     }
 
     private func forEachLine(fromChunk first: Int, splitter: LineSplitter, _ body: (LogLine) -> Void) -> LineSplitter {
         var s = splitter
-        var i = first
-        while i < starts.count {
-            let end = i + 1 < starts.count ? starts[i + 1] : data.count
-            s.feed(stream: Int(streams[i]), time: times[i], data: data[starts[i]..<end], body)
+        var i = head + first
+        while i < store.count {
+            let c = store[i]
+            s.feed(stream: Int(c.stream), time: c.time, data: c.data[...], body)
             i += 1
         }
         return s
@@ -250,10 +275,10 @@ public struct StepLog: Sendable, Equatable {
         // Walk back until the window holds enough newlines; lines that began before the window are
         // cut, so take one more per stream and drop each stream's first line.
         var need = count + 2
-        var j = starts.count
+        var j = chunkCount
         while j > 0, need > 0 {
             j -= 1
-            need -= Int(newlines[j])
+            need -= Int(store[head + j].newlines)
         }
         if j == 0 {
             let all = lines(from: 0)
@@ -288,16 +313,13 @@ public struct StepLog: Sendable, Equatable {
                 }
                 from = 0
             } else {
-                let end = ref.chunk + 1 < starts.count ? starts[ref.chunk + 1] : data.count
-                text.append(contentsOf: data[(starts[ref.chunk] + ref.offset)..<end])
-                time = times[ref.chunk]
+                let c = store[head + ref.chunk]
+                text.append(contentsOf: c.data[ref.offset...])
+                time = c.time
             }
-            var i = from
-            while i < starts.count {
-                if streams[i] == ref.stream {
-                    let end = i + 1 < starts.count ? starts[i + 1] : data.count
-                    text.append(contentsOf: data[starts[i]..<end])
-                }
+            var i = head + from
+            while i < store.count {
+                if store[i].stream == ref.stream { text.append(contentsOf: store[i].data) }
                 i += 1
             }
             out.append(LogLine(stream: Int(ref.stream), time: time, text: text))
@@ -308,39 +330,41 @@ public struct StepLog: Sendable, Equatable {
     }
 
     /// Moves the oldest chunks out of memory until it holds at most `keepBytes` (as
-    /// `memoryBytes` counts them); returns them for the runtime's spill file.
+    /// `memoryBytes` counts them); returns them for the runtime's spill file. No bytes are copied:
+    /// the batch shares the chunks' storage.
     public mutating func spillOldest(keepBytes: Int) -> LogBatch {
-        guard memoryBytes > keepBytes, !starts.isEmpty else { return LogBatch() }
+        guard memoryBytes > keepBytes, chunkCount > 0 else { return LogBatch() }
         // Smallest k whose removal brings memory under keepBytes.
         let total = memoryBytes
         var k = 0
         var freed = 0
-        while k < starts.count, total - freed > keepBytes {
-            let end = k + 1 < starts.count ? starts[k + 1] : data.count
-            freed += end - starts[k] + 32
+        var bytes = 0
+        while k < chunkCount, total - freed > keepBytes {
+            let size = store[head + k].data.count
+            freed += size + 32
+            bytes += size
             k += 1
         }
-        let cut = k < starts.count ? starts[k] : data.count
         var batch = LogBatch()
         batch.chunks.reserveCapacity(k)
         var lines = 0
         for i in 0..<k {
             let c = chunk(i)
             batch.chunks.append(c)
-            lines += Int(newlines[i])
+            lines += Int(store[head + i].newlines)
             // Keep each stream's unfinished tail across the boundary, without splitting lines.
             carry.carryOver(c)
         }
         batch.lineCount = lines
-        data.removeFirst(cut)
-        starts.removeFirst(k)
-        for j in starts.indices { starts[j] -= cut }
-        streams.removeFirst(k)
-        times.removeFirst(k)
-        newlines.removeFirst(k)
+        head += k
+        if head >= 64, head * 2 >= store.count {
+            store.removeFirst(head)
+            head = 0
+        }
+        dataBytes -= bytes
         memoryNewlines -= lines
         spilledLines += lines
-        spilledBytes += cut
+        spilledBytes += bytes
         for j in tailRefs.indices {
             tailRefs[j].chunk = tailRefs[j].chunk < k ? -1 : tailRefs[j].chunk - k
             if tailRefs[j].chunk < 0 { tailRefs[j].offset = 0 }

@@ -21,15 +21,15 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system.git", exact: "1.8.1"),
     ],
     targets: [
+        // Core: byte kernels (base64 blocks, byte counts, string scans), AVX2 when the CPU has it.
+        .target(name: "CBytes"),
         // Core: pure value types and the reducer.
-        .target(name: "BuildModel", swiftSettings: strict),
-        // Core: vector base64 decoding (AVX2 when the CPU has it).
-        .target(name: "CBase64"),
+        .target(name: "BuildModel", dependencies: ["CBytes"], swiftSettings: strict),
         // Core: decoders and encoders of the wire formats, pure.
         .target(
             name: "BuildEvents",
             dependencies: [
-                "BuildModel", "CBase64",
+                "BuildModel", "CBytes",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             exclude: ["Generated/README.md"],

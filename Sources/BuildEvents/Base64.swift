@@ -1,4 +1,4 @@
-import CBase64
+import CBytes
 
 /// Standard base64 (RFC 4648, `=` padding) as Go's `encoding/json` writes `[]byte`.
 public enum Base64 {
@@ -10,7 +10,7 @@ public enum Base64 {
     }()
 
     /// Decodes base64 text; nil when it is not valid base64. Whole 32-character blocks go through
-    /// AVX2 (`CBase64`) when the CPU has it; the rest, and any block with a bad character, through
+    /// AVX2 (`CBytes`) when the CPU has it; the rest, and any block with a bad character, through
     /// the table below, which also gives the verdict.
     public static func decode(_ input: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         let total = input.count
@@ -31,7 +31,7 @@ public enum Base64 {
                 return
             }
             // Never hand the last quantum (which may hold padding) to the vector path.
-            var i = cbase64_decode_blocks(src, total - 4, dst)
+            var i = cbytes_base64_blocks(src, total - 4, dst)
             var j = i / 4 * 3
             ok = table.withUnsafeBufferPointer { t in
                 let full = n / 4 * 4

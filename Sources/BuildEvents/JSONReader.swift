@@ -1,4 +1,5 @@
 import BuildModel
+import CBytes
 
 /// A malformed JSON value, with the byte offset where reading stopped.
 struct JSONError: Error, CustomStringConvertible {
@@ -116,31 +117,18 @@ struct JSONReader {
         let start = i
         var escaped = false
         guard let base = p.baseAddress else { throw fail("unterminated string") }
-        let raw = UnsafeRawPointer(base)
         let n = p.count
         while true {
-            while i + 8 <= n {
-                let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                let q = w ^ 0x2222_2222_2222_2222
-                let b = w ^ 0x5C5C_5C5C_5C5C_5C5C
-                let zq = (q &- 0x0101_0101_0101_0101) & ~q
-                let zb = (b &- 0x0101_0101_0101_0101) & ~b
-                if (zq | zb) & 0x8080_8080_8080_8080 != 0 { break }
-                i += 8
-            }
+            i += cbytes_find_quote_or_backslash(base + i, n - i)
             guard i < n else { throw fail("unterminated string") }
-            let c = p[i]
-            if c == 34 {
+            if p[i] == 34 {
                 let end = i
                 i += 1
                 return (start, end, escaped)
             }
-            if c == 92 {
-                escaped = true
-                i += 2
-                continue
-            }
-            i += 1
+            escaped = true
+            i += 2
+            guard i <= n else { throw fail("unterminated string") }
         }
     }
 

@@ -23,54 +23,99 @@ public struct RawJSONDecoder: Sendable {
         drain(final: true)
     }
 
+    /// Feeds bytes without copying them: values are parsed where they lie (for files read
+    /// through `mmap`); only a value cut by the end of the chunk is copied, and completed with as
+    /// few bytes of the next chunk as it needs.
+    public mutating func feed(borrowing chunk: UnsafeBufferPointer<UInt8>) -> [StreamItem] {
+        var items: [StreamItem] = []
+        var offset = 0
+        if buffer.count > consumed {
+            buffer.removeFirst(consumed)
+            consumed = 0
+            let pending = buffer.count
+            var taken = 0
+            var step = max(4096, pending)
+            while true {
+                let more = min(chunk.count - taken, step)
+                buffer.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[taken..<(taken + more)]))
+                taken += more
+                step *= 2
+                let done = buffer.withUnsafeBufferPointer { Self.parse($0, from: 0, final: false) { items.append($0) } }
+                if done >= pending {
+                    // The pending value is complete: go on in the chunk itself.
+                    offset = done - pending
+                    buffer.removeAll(keepingCapacity: true)
+                    break
+                }
+                if taken == chunk.count {
+                    consumed = done
+                    return items
+                }
+            }
+        } else {
+            buffer.removeAll(keepingCapacity: true)
+            consumed = 0
+        }
+        let pos = Self.parse(chunk, from: offset, final: false) { items.append($0) }
+        if pos < chunk.count { buffer.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[pos...])) }
+        return items
+    }
+
     private mutating func drain(final: Bool) -> [StreamItem] {
         var items: [StreamItem] = []
-        buffer.withUnsafeBufferPointer { buf in
-            var pos = consumed
-            let n = buf.count
-            while pos < n {
-                let c = buf[pos]
-                if c == 32 || c == 10 || c == 13 || c == 9 {
-                    pos += 1
-                    continue
-                }
-                if c == 123 {
-                    // Parse in place; a value cut by the end of the buffer waits for more bytes.
-                    var r = JSONReader(buf, at: pos)
-                    do throws(JSONError) {
-                        let status = try SolveStatusJSON.read(&r)
-                        items.append(.status(status))
-                        pos = r.i
-                    } catch {
-                        if error.offset >= n || RawJSONDecoder.valueEnd(buf, from: pos) == nil {
-                            if final {
-                                items.append(.malformed("truncated JSON value at end of stream (\(n - pos) bytes)"))
-                                pos = n
-                            }
-                            break
-                        }
-                        let end = RawJSONDecoder.valueEnd(buf, from: pos) ?? n
-                        items.append(.malformed("invalid rawjson status: \(error)"))
-                        pos = end
-                    }
-                    continue
-                }
-                // A stray text line.
-                var e = pos
-                while e < n, buf[e] != 10 { e += 1 }
-                if e == n, !final { break }
-                var line = String(decoding: buf[pos..<e], as: UTF8.self)
-                if line.hasSuffix("\r") { line.removeLast() }
-                items.append(RawJSONDecoder.classify(line))
-                pos = min(e + 1, n)
-            }
-            consumed = pos
+        let from = consumed
+        consumed = buffer.withUnsafeBufferPointer { buf in
+            Self.parse(buf, from: from, final: final) { items.append($0) }
         }
         if consumed > 0, consumed >= buffer.count / 2 || consumed > 1 << 20 {
             buffer.removeFirst(consumed)
             consumed = 0
         }
         return items
+    }
+
+    /// Parses values and stray lines from `from`; returns where it stopped (at an unfinished value
+    /// or line unless `final`).
+    static func parse(_ buf: UnsafeBufferPointer<UInt8>, from: Int, final: Bool, _ emit: (StreamItem) -> Void) -> Int {
+        var pos = from
+        let n = buf.count
+        while pos < n {
+            let c = buf[pos]
+            if c == 32 || c == 10 || c == 13 || c == 9 {
+                pos += 1
+                continue
+            }
+            if c == 123 {
+                // Parse in place; a value cut by the end of the buffer waits for more bytes.
+                var r = JSONReader(buf, at: pos)
+                do throws(JSONError) {
+                    let status = try SolveStatusJSON.read(&r)
+                    emit(.status(status))
+                    pos = r.i
+                } catch {
+                    if error.offset >= n || RawJSONDecoder.valueEnd(buf, from: pos) == nil {
+                        if final {
+                            emit(.malformed("truncated JSON value at end of stream (\(n - pos) bytes)"))
+                            pos = n
+                        }
+                        break
+                    }
+                    let end = RawJSONDecoder.valueEnd(buf, from: pos) ?? n
+                    emit(.malformed("invalid rawjson status: \(error)"))
+                    pos = end
+                }
+                continue
+            }
+            // A stray text line.
+            var e = pos
+            while e < n, buf[e] != 10 { e += 1 }
+            if e == n, !final { break }
+            var line = String(decoding: buf[pos..<e], as: UTF8.self)
+            if line.hasSuffix("\r") { line.removeLast() }
+            emit(RawJSONDecoder.classify(line))
+            pos = min(e + 1, n)
+        }
+        return pos
     }
 
     /// A stray line: `ERROR: x` (buildx's final error line) becomes `.error(x)`.

@@ -1,3 +1,5 @@
+import CBytes
+
 /// One complete line of a step's output.
 public struct LogLine: Sendable, Equatable {
     /// 1 = stdout, 2 = stderr.
@@ -188,40 +190,10 @@ public struct StepLog: Sendable, Equatable {
         return n
     }
 
-    /// Newline bytes in a buffer, 32 bytes at a time (vector compares, lane counters flushed
-    /// before they can overflow), then eight at a time.
+    /// Newline bytes in a buffer (vector compares in `CBytes`).
     static func countNewlines(_ buf: UnsafeBufferPointer<UInt8>) -> Int {
         guard let base = buf.baseAddress else { return 0 }
-        let raw = UnsafeRawPointer(base)
-        let n = buf.count
-        var i = 0
-        var count = 0
-        let newline = SIMD32<UInt8>(repeating: 10)
-        let one = SIMD32<UInt8>(repeating: 1)
-        let zero = SIMD32<UInt8>()
-        while i + 32 <= n {
-            var lanes = SIMD32<UInt8>()
-            var rounds = 0
-            while rounds < 255, i + 32 <= n {
-                let v = raw.loadUnaligned(fromByteOffset: i, as: SIMD32<UInt8>.self)
-                lanes &+= zero.replacing(with: one, where: v .== newline)
-                i += 32
-                rounds += 1
-            }
-            for k in 0..<32 { count += Int(lanes[k]) }
-        }
-        while i + 8 <= n {
-            let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) ^ 0x0A0A_0A0A_0A0A_0A0A
-            // Exact zero-byte flags: high bit set in each byte of w that is zero.
-            let t = ~(((w & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x7F7F_7F7F_7F7F_7F7F) | w | 0x7F7F_7F7F_7F7F_7F7F)
-            count += t.nonzeroBitCount
-            i += 8
-        }
-        while i < n {
-            if base[i] == 10 { count += 1 }
-            i += 1
-        }
-        return count
+        return cbytes_count(base, buf.count, 10)
     }
 
     /// The chunk at index `i` of those in memory.

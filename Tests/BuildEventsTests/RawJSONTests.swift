@@ -1,3 +1,4 @@
+import Foundation
 import BuildEvents
 import BuildModel
 import Testing
@@ -54,6 +55,39 @@ struct RawJSONTests {
         }
         items += d.finish()
         #expect(items == compact)
+    }
+
+    /// Feeding borrowed chunks (parsed in place, mmap-style) gives the same items as copying
+    /// feeds, whatever the chunk sizes: tiny, around value sizes, and whole.
+    @Test(arguments: [1, 5, 97, 1000, 4096, 70_000, 10_000_000])
+    func borrowedChunksDecodeTheSame(size: Int) throws {
+        var input = Array(try Fixtures.text("rawjson/multistage.jsonl").utf8)
+        input += Array("WARNING: a stray line\n".utf8) + Array(indent(try Fixtures.text("rawjson/failing.jsonl")).utf8)
+        input += Array("ERROR: failed to solve: boom\n{\"vertexes\":[{\"digest\":\"x\",\"started\":\"bad\"}]}\n".utf8)
+        let expected = RawJSONDecoder.decodeAll(input)
+        var d = RawJSONDecoder()
+        var items: [StreamItem] = []
+        input.withUnsafeBufferPointer { all in
+            var i = 0
+            var k = 0
+            while i < all.count {
+                let n = min(max(1, size + (k % 3) - 1), all.count - i)
+                items += d.feed(borrowing: UnsafeBufferPointer(rebasing: all[i..<(i + n)]))
+                i += n
+                k += 1
+            }
+        }
+        items += d.finish()
+        // Error offsets are relative to the buffer they were found in: compare without them.
+        func normal(_ item: StreamItem) -> StreamItem {
+            guard case .malformed(let m) = item, let at = m.range(of: " at byte ") else { return item }
+            return .malformed(String(m[..<at.lowerBound]))
+        }
+        #expect(items.count == expected.count)
+        let a = items.map(normal), b = expected.map(normal)
+        let firstDifference = a.indices.first { $0 < b.count && a[$0] != b[$0] }
+        #expect(firstDifference == nil, "first difference at item \(firstDifference ?? -1)")
+        #expect(expected.count > 40)
     }
 
     /// Stray lines are kept as text or errors; garbage and truncation are reported, never a crash.

@@ -1,5 +1,5 @@
-#ifndef CBASE64_H
-#define CBASE64_H
+#ifndef CBYTES_H
+#define CBYTES_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -9,6 +9,12 @@
 /// fewer than 32 characters remain. Writes 24 bytes per block but stores 32: `dst` must have 8
 /// bytes of room past the decoded length. Returns the number of source characters consumed
 /// (a multiple of 32; 0 without AVX2).
-size_t cbase64_decode_blocks(const uint8_t *src, size_t len, uint8_t *dst);
+size_t cbytes_base64_blocks(const uint8_t *src, size_t len, uint8_t *dst);
+
+/// Number of bytes equal to `byte` in `p[0..<n]` (AVX2 when the CPU has it, else SSE2/scalar).
+size_t cbytes_count(const uint8_t *p, size_t n, uint8_t byte);
+
+/// Index of the first `"` or `\\` in `p[0..<n]`, or `n` when there is none.
+size_t cbytes_find_quote_or_backslash(const uint8_t *p, size_t n);
 
 #endif

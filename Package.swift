@@ -70,7 +70,7 @@ let package = Package(
         .executableTarget(
             name: "buildtop",
             dependencies: [
-                "BuildModel", "BuildEvents", "Docker", "TerminalKit", "Views", "App", "CursesBackend",
+                "BuildModel", "BuildEvents", "Docker", "TerminalKit", "Views", "App", "CursesBackend", "CBytes",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

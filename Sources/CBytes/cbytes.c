@@ -5,6 +5,16 @@
 // characters at once, multiply-adds pack them into 24 bytes.
 #include "cbytes.h"
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+void cbytes_keep_freed_heap(void) {
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+    mallopt(M_TOP_PAD, 64 << 20);
+}
+#else
+void cbytes_keep_freed_heap(void) {}
+#endif
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 

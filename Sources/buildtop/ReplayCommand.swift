@@ -1,4 +1,5 @@
 import ArgumentParser
+import CBytes
 import BuildEvents
 import BuildModel
 import Foundation
@@ -32,6 +33,13 @@ struct ReplayCommand: AsyncParsableCommand {
         if speed != "max", (Double(speed) ?? 0) <= 0 { throw ValidationError("--speed must be a positive number or max") }
     }
 
+    /// Replay decodes whole files at memory speed: keep freed heap instead of returning it to
+    /// the kernel after every spill (glibc trims above 128 KiB by default, and each regrowth
+    /// page-faults again). Not used by `build`, whose peak memory is measured.
+    static func tuneAllocator() {
+        cbytes_keep_freed_heap()
+    }
+
     struct Entry {
         var file: Int
         var offset: Double
@@ -50,6 +58,7 @@ struct ReplayCommand: AsyncParsableCommand {
     }
 
     func execute() async throws -> Int32 {
+        ReplayCommand.tuneAllocator()
         let env = ProcessInfo.processInfo.environment
         let mode = try ProgressMode.parse(progress, environment: env)
         var timelines: [[Entry]] = []
@@ -200,6 +209,7 @@ struct BenchReplayCommand: ParsableCommand {
     @Flag(help: "Decode only (no reducer), to split the cost.") var decodeOnly = false
 
     func run() throws {
+        ReplayCommand.tuneAllocator()
         let fd = open(file, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw CLIError("\(file): cannot open") }
         defer { close(fd) }

@@ -17,4 +17,8 @@ size_t cbytes_count(const uint8_t *p, size_t n, uint8_t byte);
 /// Index of the first `"` or `\\` in `p[0..<n]`, or `n` when there is none.
 size_t cbytes_find_quote_or_backslash(const uint8_t *p, size_t n);
 
+/// Keeps freed heap memory for reuse instead of trimming it back to the kernel after every large
+/// free (glibc `mallopt`), for batch decoding where memory churns at memory speed.
+void cbytes_keep_freed_heap(void);
+
 #endif

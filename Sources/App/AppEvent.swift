@@ -34,8 +34,8 @@ public enum AppEvent: Sendable {
     case terminate
     /// Add a finished or replayed build with its events already known (replay --ui).
     case addBuild(id: Int, name: String, builder: String)
-    /// The builders were found.
-    case buildersLoaded(BuilderList)
+    /// The builders were found (by the discovery with this generation).
+    case buildersLoaded(BuilderList, generation: Int)
     /// A builder command finished.
     case builderCommandFinished(BuilderCommand, CommandLogEntry)
     /// Open the builders menu.
@@ -66,8 +66,8 @@ public enum Effect: Sendable, Equatable {
     case saveLog(id: Int, stepID: String)
     /// Leave the program (cancelling running builds first when asked).
     case quit(cancelRunning: Bool)
-    /// Find the builders (files, buildx, engines).
-    case discoverBuilders
+    /// Find the builders (files, buildx, engines); results carry the generation back.
+    case discoverBuilders(generation: Int)
     /// Run a builder command (`docker buildx use/create/rm/…`, or buildtop's own `use`).
     case runBuilderCommand(BuilderCommand)
 }

@@ -8,15 +8,23 @@ extension AppState {
         var menu = BuilderMenuState()
         if let list = builderList, let i = list.builders.firstIndex(where: \.isCurrent) { menu.selected = i }
         mode = .builders(menu)
-        buildersLoading = true
-        return [.discoverBuilders]
+        return [discoverBuilders()]
     }
 
-    /// A discovery finished.
-    mutating func buildersLoaded(_ list: BuilderList) {
+    /// Starts a discovery (a new generation).
+    mutating func discoverBuilders() -> Effect {
+        builderGeneration += 1
+        buildersLoading = true
+        return .discoverBuilders(generation: builderGeneration)
+    }
+
+    /// A discovery finished; a result older than the one shown is dropped.
+    mutating func buildersLoaded(_ list: BuilderList, generation: Int) {
+        guard generation >= shownBuilderGeneration else { return }
+        shownBuilderGeneration = generation
         let previous = selectedBuilderName
         builderList = list
-        buildersLoading = false
+        buildersLoading = generation < builderGeneration
         currentBuilder = list.current
         if case .builders(var menu) = mode {
             if let name = previous, let i = list.builders.firstIndex(where: { $0.name == name }) {
@@ -40,18 +48,28 @@ extension AppState {
         if commandLog.count > 50 { commandLog.removeFirst(commandLog.count - 50) }
         let last = entry.output.split(separator: "\n").last.map(String.init) ?? ""
         message = entry.succeeded ? "done: \(entry.command)" : "failed: \(last)"
-        if case .inspect = command, case .builders(var menu) = mode {
-            menu.detail = entry.output
+        if case .builders(var menu) = mode {
+            if case .inspect = command { menu.detail = entry.output } else if case .bootstrap = command { menu.detail = entry.output } else { menu.detail = nil }
             mode = .builders(menu)
         }
         guard entry.succeeded, command.changesBuilders else { return [] }
-        buildersLoading = true
-        return [.discoverBuilders]
+        return [discoverBuilders()]
     }
 
     /// Runs a command, or — when it needs buildx and there is none — says so in the command log.
     mutating func builderCommand(_ command: BuilderCommand) -> [Effect] {
-        if builderList?.buildxVersion == nil, !command.worksWithoutBuildx {
+        guard let list = builderList else {
+            message = "still looking for builders…"
+            return []
+        }
+        if list.buildxVersion == nil, case .setAlias(true) = command {
+            commandLog.append(CommandLogEntry(
+                command: "docker buildx install", succeeded: false,
+                output: "ERROR: buildx is not installed: with the alias, `docker build` would fail; install the docker-buildx plugin first"))
+            message = "buildx is not installed: the alias would break docker build"
+            return []
+        }
+        if list.buildxVersion == nil, !command.worksWithoutBuildx {
             let shown = "docker buildx " + command.buildxArguments.joined(separator: " ")
             commandLog.append(CommandLogEntry(
                 command: shown, succeeded: false,
@@ -71,9 +89,19 @@ extension AppState {
         let builders = builderList?.builders ?? []
         let selected = builders.indices.contains(menu.selected) ? builders[menu.selected] : nil
         var effects: [Effect] = []
+        let needsList: [Action] = [.useBuilder, .useDefault, .useGlobal, .createBuilder, .removeBuilder, .bootstrapBuilder, .stopBuilder, .inspectBuilder, .toggleAlias]
+        if builderList == nil, needsList.contains(a) {
+            message = "still looking for builders…"
+            return []
+        }
         switch a {
         case .back:
-            mode = .dashboard
+            if menu.detail != nil {
+                menu.detail = nil
+                mode = .builders(menu)
+            } else {
+                mode = .dashboard
+            }
             return []
         case .down: menu.selected = min(max(0, builders.count - 1), menu.selected + 1)
         case .up: menu.selected = max(0, menu.selected - 1)
@@ -81,7 +109,9 @@ extension AppState {
             guard let b = selected else { break }
             effects = builderCommand(.use(name: b.name, global: a == .useGlobal, makeDefault: a == .useDefault))
         case .createBuilder:
-            if builderList?.buildxVersion == nil {
+            if builderList == nil {
+                message = "still looking for builders…"
+            } else if builderList?.buildxVersion == nil {
                 effects = builderCommand(.create(BuilderSpec()))
             } else {
                 menu.create = CreateBuilderForm()
@@ -104,8 +134,8 @@ extension AppState {
         case .toggleAlias:
             effects = builderCommand(.setAlias(!(builderList?.aliasInstalled ?? false)))
         case .refresh:
-            buildersLoading = true
-            effects = [.discoverBuilders]
+            menu.detail = nil
+            effects = [discoverBuilders()]
         default: break
         }
         if case .builders = mode { mode = .builders(menu) }

@@ -140,7 +140,12 @@ extension AppState {
                 name: name, contextPath: context, dockerfile: form.dockerfile.isEmpty ? nil : form.dockerfile,
                 target: form.target.isEmpty ? nil : form.target, tags: list(form.tags), buildArgs: args,
                 platforms: list(form.platforms), noCache: form.noCache, pull: form.pull,
-                network: network.isEmpty ? nil : network, builder: form.builder.isEmpty ? nil : form.builder))
+                network: network.isEmpty ? nil : network, builder: form.builder.isEmpty ? nil : form.builder)
+                .with { r in
+                    // Tagged images are loaded into the engine's image store, as with the engine
+                    // path (a docker-container builder keeps results in its cache otherwise).
+                    r.load = !r.tags.isEmpty
+                })
     }
 
     mutating func submit(_ form: FormState) -> [Effect] {

@@ -18,15 +18,17 @@ extension RuntimeServices {
         return RuntimeServices(
             startBuild: { _, request, post in
                 let control = CancelControl()
+                let terminator = TerminateControl()
                 var request = request
                 if request.builder?.isEmpty ?? true { request.builder = builderFlag }
                 let task = Task.detached { [request] in
                     let list = await discovery.discover(builderFlag: request.builder, details: false)
                     let started = launcher.start(request, builders: list)
+                    terminator.attach(started.terminate)
                     if control.attach(started.cancel) { await started.cancel() }
                     for await e in started.events { post(e) }
                 }
-                return BuildHandle(cancel: { await control.cancel() }, task: task)
+                return BuildHandle(cancel: { await control.cancel() }, task: task, terminate: { terminator.terminate() })
             },
             themeDirectories: themeDirectories, environment: env, clock: clock,
             discoverBuilders: { await discovery.discover(builderFlag: builderFlag) },
@@ -58,4 +60,13 @@ final class CancelControl: Sendable {
         }
         await action?()
     }
+}
+
+/// Holds a started build's terminate action.
+final class TerminateControl: Sendable {
+    private let action = Mutex<(@Sendable () -> Void)?>(nil)
+
+    func attach(_ a: @escaping @Sendable () -> Void) { action.withLock { $0 = a } }
+
+    func terminate() { action.withLock { $0 }?() }
 }

@@ -82,8 +82,8 @@ extension AppState {
             builds.append(entry)
             nextID = max(nextID, id + 1)
             return []
-        case .buildersLoaded(let list):
-            buildersLoaded(list)
+        case .buildersLoaded(let list, let generation):
+            buildersLoaded(list, generation: generation)
             return []
         case .builderCommandFinished(let command, let entry):
             return builderCommandFinished(command, entry)
@@ -170,10 +170,7 @@ extension AppState {
         if let last = builds.last?.request, !last.contextPath.isEmpty { form.context = last.contextPath }
         mode = .form(form)
         var effects: [Effect] = [.inspectDockerfile(context: form.context, dockerfile: ""), .loadHistory(context: form.context)]
-        if builderList == nil, !buildersLoading {
-            buildersLoading = true
-            effects.append(.discoverBuilders)
-        }
+        if builderList == nil, !buildersLoading { effects.append(discoverBuilders()) }
         return effects
     }
 

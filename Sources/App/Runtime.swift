@@ -103,11 +103,14 @@ public struct BuildHandle: Sendable {
     public var cancel: @Sendable () async -> Void
     /// The task delivering its events (awaited on quit).
     public var task: Task<Void, Never>
+    /// Stops local work at once (kills a buildx process group) when quitting cannot wait longer.
+    public var terminate: @Sendable () -> Void
 
     /// Creates a handle.
-    public init(cancel: @escaping @Sendable () async -> Void, task: Task<Void, Never>) {
+    public init(cancel: @escaping @Sendable () async -> Void, task: Task<Void, Never>, terminate: @escaping @Sendable () -> Void = {}) {
         self.cancel = cancel
         self.task = task
+        self.terminate = terminate
     }
 }
 
@@ -199,9 +202,26 @@ public final class Runtime {
         dirty = false
     }
 
-    /// Waits for build tasks to end (after cancels) and removes spill files.
-    public func finish() async {
-        for (_, h) in handles { h.task.cancel() }
+    /// Waits for build tasks to end and removes spill files. Builds asked to cancel get `grace`
+    /// to report their end (buildx exits on SIGINT, the engine ends the stream); whatever still
+    /// runs then is terminated. Builder discoveries and commands are cancelled (their processes
+    /// are torn down by swift-subprocess).
+    public func finish(grace: Duration = .seconds(5)) async {
+        for t in tasks { t.cancel() }
+        let deadline = ContinuousClock.now + grace
+        for (_, h) in handles {
+            let task = h.task
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await task.value }
+                group.addTask { try? await Task.sleep(until: deadline) }
+                await group.next()
+                group.cancelAll()
+            }
+        }
+        for (_, h) in handles {
+            h.terminate()
+            h.task.cancel()
+        }
         for (_, h) in handles { await h.task.value }
         for t in tasks { await t.value }
         for (_, s) in spills { s.remove() }
@@ -247,12 +267,14 @@ public final class Runtime {
             if let r = history.load(context: context) { dispatch(.history(context: context, r)) }
         case .saveLog(let id, let stepID):
             saveLog(id: id, stepID: stepID)
-        case .discoverBuilders:
+        case .discoverBuilders(let generation):
             let discover = services.discoverBuilders
-            tasks.append(Task.detached { bus.post(.buildersLoaded(await discover())) })
+            tasks.append(Task.detached { bus.post(.buildersLoaded(await discover(), generation: generation)) })
+            pruneTasks()
         case .runBuilderCommand(let command):
             let run = services.runBuilderCommand
             tasks.append(Task.detached { bus.post(.builderCommandFinished(command, await run(command))) })
+            pruneTasks()
         case .quit(let cancelRunning):
             if cancelRunning {
                 let hs = handles
@@ -269,6 +291,12 @@ public final class Runtime {
                 _ = group.wait(timeout: .now() + 5)
             }
         }
+    }
+
+    /// Keeps the newest background tasks only (older ones finished long ago; cancelling a
+    /// finished task on quit would do nothing).
+    func pruneTasks() {
+        if tasks.count > 32 { tasks.removeFirst(tasks.count - 32) }
     }
 
     func saveLog(id: Int, stepID: String) {

@@ -126,11 +126,15 @@ public struct BuilderList: Sendable, Equatable {
     public var warnings: [String]
     /// `docker buildx install` is in effect (`aliases.builder = buildx` in config.json).
     public var aliasInstalled: Bool
+    /// The builder `docker buildx ls` marks current: the store's choice for this endpoint, else
+    /// the context's builder (it ignores `--builder` and `BUILDX_BUILDER`).
+    public var defaultName: String
 
     /// Creates a list.
     public init(
         builders: [Builder], current: String, source: BuilderSource, overriddenStoreChoice: String? = nil,
-        contextName: String, buildxVersion: String? = nil, warnings: [String] = [], aliasInstalled: Bool = false
+        contextName: String, buildxVersion: String? = nil, warnings: [String] = [], aliasInstalled: Bool = false,
+        defaultName: String? = nil
     ) {
         self.builders = builders
         self.current = current
@@ -140,6 +144,7 @@ public struct BuilderList: Sendable, Equatable {
         self.buildxVersion = buildxVersion
         self.warnings = warnings
         self.aliasInstalled = aliasInstalled
+        self.defaultName = defaultName ?? overriddenStoreChoice ?? current
     }
 
     /// The builder with a name (buildx lower-cases store names).

@@ -19,12 +19,12 @@ public enum BuilderCommand: Sendable, Equatable {
     public var buildxArguments: [String] {
         switch self {
         case .use(let name, let global, let makeDefault):
-            return ["use"] + (global ? ["--global"] : []) + (makeDefault ? ["--default"] : []) + [name]
+            return ["use"] + (global ? ["--global"] : []) + (makeDefault ? ["--default"] : []) + positional(name)
         case .create(let spec): return spec.buildxArguments
-        case .remove(let name): return ["rm", name]
-        case .bootstrap(let name): return ["inspect", "--bootstrap", name]
-        case .stop(let name): return ["stop", name]
-        case .inspect(let name): return ["inspect", name]
+        case .remove(let name): return ["rm"] + positional(name)
+        case .bootstrap(let name): return ["inspect", "--bootstrap"] + positional(name)
+        case .stop(let name): return ["stop"] + positional(name)
+        case .inspect(let name): return ["inspect"] + positional(name)
         case .setAlias(let on): return [on ? "install" : "uninstall"]
         }
     }
@@ -42,6 +42,11 @@ public enum BuilderCommand: Sendable, Equatable {
         if case .inspect = self { return false }
         return true
     }
+}
+
+/// A positional argument, after `--` when it would read as a flag.
+func positional(_ value: String) -> [String] {
+    value.hasPrefix("-") ? ["--", value] : [value]
 }
 
 /// The fields of `docker buildx create`.
@@ -88,7 +93,7 @@ public struct BuilderSpec: Sendable, Equatable {
         if !buildkitdFlags.isEmpty { a += ["--buildkitd-flags", buildkitdFlags] }
         if use { a.append("--use") }
         if bootstrap { a.append("--bootstrap") }
-        if !endpoint.isEmpty { a.append(endpoint) }
+        if !endpoint.isEmpty { a += positional(endpoint) }
         return a
     }
 }

@@ -16,8 +16,9 @@ public enum DriverEvent: Sendable, Equatable {
 public enum BuildResult: Sendable, Equatable {
     /// Completed; the image ID when one was exported.
     case succeeded(imageID: String?)
-    /// Failed with an error message.
-    case failed(String)
+    /// Failed with an error message (and the exit code buildx gave: 1, 100 for an internal
+    /// BuildKit error, 102 when resources ran out).
+    case failed(String, exitCode: Int32 = 1)
     /// Stopped on request.
     case canceled
     /// The connection to the engine dropped before the build ended.
@@ -27,7 +28,8 @@ public enum BuildResult: Sendable, Equatable {
     public var exitCode: Int32 {
         switch self {
         case .succeeded: 0
-        case .failed, .engineLost: 1
+        case .failed(_, let code): code == 0 ? 1 : code
+        case .engineLost: 1
         case .canceled: 130
         }
     }
@@ -36,7 +38,7 @@ public enum BuildResult: Sendable, Equatable {
     public var errorMessage: String? {
         switch self {
         case .succeeded: nil
-        case .failed(let message): message
+        case .failed(let message, _): message
         case .canceled: "build canceled"
         case .engineLost(let detail): "engine connection lost: \(detail)"
         }

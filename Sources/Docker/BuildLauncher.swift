@@ -25,7 +25,13 @@ public struct BuildLauncher: Sendable {
     /// otherwise a message naming what is missing.
     public static func choosePath(for request: BuildRequest, builders: BuilderList) -> BuildPath {
         let name = request.builder.flatMap { $0.isEmpty ? nil : $0 } ?? builders.current
-        if builders.buildxVersion != nil { return .buildx }
+        if let version = builders.buildxVersion {
+            if BuildxCLI.version(version, atLeast: 0, 12) { return .buildx }
+            // rawjson progress exists from buildx v0.12.0 (PROTOCOL.md §1.2).
+            if builders.builder(named: name)?.isContextBuilder != true {
+                return .unavailable("buildx \(version) cannot report progress as rawjson (buildx ≥ v0.12.0 can); upgrade the docker-buildx plugin")
+            }
+        }
         guard let builder = builders.builder(named: name) else {
             return .unavailable("no builder \"\(name)\" found")
         }
@@ -33,6 +39,10 @@ public struct BuildLauncher: Sendable {
             let usable = builders.builders.filter(\.isContextBuilder).map(\.name).joined(separator: ", ")
             return .unavailable(
                 "builder \"\(builder.name)\" uses the \(builder.driver) driver, which needs buildx, and `docker buildx` is not installed; install the docker-buildx plugin or pick a docker-driver builder (\(usable))")
+        }
+        if builder.name != builders.contextName {
+            // As buildx's Validate: a context's builder works on that context only.
+            return .unavailable("use `buildtop --context=\(builder.name)` to switch to context \"\(builder.name)\" (like `docker --context=\(builder.name) buildx`)")
         }
         let sessionOnly = request.sessionOnlyFlags
         if !sessionOnly.isEmpty {
@@ -42,22 +52,9 @@ public struct BuildLauncher: Sendable {
         return .engine(contextName: builder.name)
     }
 
-    /// The engine endpoint of a context builder: the resolved one (flags, DOCKER_HOST) for the
-    /// current context, the context's own for another.
+    /// The engine endpoint of a context builder.
     public func endpoint(contextName: String) throws(EndpointError) -> DockerEndpoint {
-        let contexts = discovery.contexts
-        if contextName == contexts.currentName {
-            return try DockerEndpoint.resolve(
-                hostFlag: discovery.hostFlag, contextFlag: discovery.contextFlag, environment: discovery.environment,
-                homeDirectory: discovery.homeDirectory)
-        }
-        if contextName == "default" {
-            return try DockerEndpoint.resolve(
-                hostFlag: nil, contextFlag: nil, environment: discovery.environment.filter { $0.key != "DOCKER_CONTEXT" },
-                homeDirectory: discovery.homeDirectory)
-        }
-        return try DockerEndpoint.resolve(
-            hostFlag: nil, contextFlag: contextName, environment: discovery.environment, homeDirectory: discovery.homeDirectory)
+        try discovery.contextEndpoint(contextName, contexts: discovery.contexts)
     }
 
     /// A started build: its events and how to cancel it.
@@ -68,6 +65,8 @@ public struct BuildLauncher: Sendable {
         public var cancel: @Sendable () async -> Void
         /// The path taken.
         public var path: BuildPath
+        /// Stops local work at once (kills buildx's process group); the engine path has none.
+        public var terminate: @Sendable () -> Void = {}
     }
 
     /// Starts a build on the path `choosePath` picks; failures arrive as `.finished(.failed)`.
@@ -81,9 +80,13 @@ public struct BuildLauncher: Sendable {
                 return Started(events: Self.failed("docker is not on PATH"), cancel: {}, path: path)
             }
             // BUILDTOP_BUILDX_GRACE: seconds between SIGINT, SIGTERM and SIGKILL on cancel (default 10).
-            let grace = discovery.environment["BUILDTOP_BUILDX_GRACE"].flatMap(Double.init).map { Duration.milliseconds(Int($0 * 1000)) }
-            let driver = grace.map { BuildxDriver(cli: cli, grace: ($0, $0)) } ?? BuildxDriver(cli: cli)
-            return Started(events: driver.start(request), cancel: { driver.cancel() }, path: path)
+            let driver: BuildxDriver
+            if let grace = Self.grace(discovery.environment["BUILDTOP_BUILDX_GRACE"]) {
+                driver = BuildxDriver(cli: cli, grace: (grace, grace))
+            } else {
+                driver = BuildxDriver(cli: cli)
+            }
+            return Started(events: driver.start(request), cancel: { driver.cancel() }, path: path, terminate: { driver.terminateNow() })
         case .engine(let contextName):
             let client: EngineClient
             do {
@@ -99,6 +102,12 @@ public struct BuildLauncher: Sendable {
                 events: driver.start(request, context: context, buildID: buildID, environment: discovery.environment),
                 cancel: { try? await driver.cancel(buildID: buildID) }, path: path)
         }
+    }
+
+    /// A grace period in seconds (finite, 0…3600), nil when absent or out of range.
+    static func grace(_ text: String?) -> Duration? {
+        guard let text, let seconds = Double(text), seconds.isFinite, seconds >= 0, seconds <= 3600 else { return nil }
+        return .milliseconds(Int64(seconds * 1000))
     }
 
     static func failed(_ why: String) -> AsyncStream<DriverEvent> {

@@ -93,7 +93,7 @@ public struct BuilderDiscovery: Sendable {
         if let cli { buildxVersion = await cli.version() }
         if details, let cli, let version = buildxVersion {
             if BuildxCLI.version(version, atLeast: 0, 13) {
-                let out = await cli.run(["ls", "--format", "json"])
+                let out = await cli.run(["ls", "--format", "json"], timeout: .seconds(25))
                 if out.succeeded {
                     let listed = Self.parseLs(out.stdout, problems: &problems)
                     builders = Self.merge(files: builders, buildx: listed)
@@ -117,13 +117,23 @@ public struct BuilderDiscovery: Sendable {
         let pick = Self.selectCurrent(
             flag: builderFlag, environmentValue: environment["BUILDX_BUILDER"], storeChoice: storeChoice,
             contextName: contexts.currentName)
-        let currentName = builders.first(where: { $0.name == pick.name })?.name
-            ?? builders.first(where: { !$0.isContextBuilder && $0.name == pick.name.lowercased() })?.name ?? pick.name
+        func known(_ name: String) -> String? {
+            builders.first(where: { $0.name == name })?.name
+                ?? builders.first(where: { !$0.isContextBuilder && $0.name == name.lowercased() })?.name
+        }
+        let currentName = known(pick.name) ?? pick.name
+        if known(pick.name) == nil {
+            let by = pick.source == .flag ? "--builder" : pick.source == .environment ? "BUILDX_BUILDER" : "the buildx store"
+            problems.append("no builder \"\(pick.name)\" found (chosen by \(by))")
+        }
+        if let problem = store.currentFileProblem() { problems.append(problem) }
         for i in builders.indices { builders[i].isCurrent = builders[i].name == currentName }
+        let defaultName = storeChoice.flatMap(known) ?? contexts.currentName
         return BuilderList(
             builders: builders, current: currentName, source: pick.source, overriddenStoreChoice: pick.overridden,
             contextName: contexts.currentName, buildxVersion: buildxVersion, warnings: problems,
-            aliasInstalled: DockerConfigFile.buildxAliasInstalled(configDirectory: contexts.configDirectory))
+            aliasInstalled: DockerConfigFile.buildxAliasInstalled(configDirectory: contexts.configDirectory),
+            defaultName: defaultName)
     }
 
     /// Status of one node from its engine: the engine's own BuildKit for the docker driver, the
@@ -134,9 +144,7 @@ public struct BuilderDiscovery: Sendable {
         let endpoint: DockerEndpoint
         do {
             if let ctx = contexts.context(named: node.endpoint) {
-                endpoint = try ctx.name == "default"
-                    ? DockerEndpoint.resolve(hostFlag: hostFlag, contextFlag: nil, environment: environment, homeDirectory: homeDirectory)
-                    : DockerEndpoint.resolve(hostFlag: nil, contextFlag: ctx.name, environment: environment, homeDirectory: homeDirectory)
+                endpoint = try contextEndpoint(ctx.name, contexts: contexts)
             } else if node.endpoint.contains("://") {
                 endpoint = try DockerEndpoint.resolve(
                     hostFlag: node.endpoint, contextFlag: nil, environment: environment, homeDirectory: homeDirectory)
@@ -158,7 +166,7 @@ public struct BuilderDiscovery: Sendable {
         let result: Result<Builder.Node, EngineError> = await withTaskGroup(of: Result<Builder.Node, EngineError>?.self) { group in
             group.addTask {
                 do {
-                    let client = try EngineClient(endpoint: endpoint)
+                    let client = try EngineClient(endpoint: endpoint, connectTimeout: .milliseconds(Int64(timeout.components.seconds * 1000)))
                     var n = start
                     let v = try await client.version()
                     if builder.driver == "docker" {
@@ -193,6 +201,19 @@ public struct BuilderDiscovery: Sendable {
             node.error = e.description
             return node
         }
+    }
+
+    /// The engine endpoint of a docker context: the resolved one (flags, DOCKER_HOST) for the
+    /// current context; the virtual `default` context's (`-H`/`DOCKER_HOST`/the default socket,
+    /// never `currentContext`); a stored context's own.
+    public func contextEndpoint(_ name: String, contexts: DockerContexts) throws(EndpointError) -> DockerEndpoint {
+        if name == contexts.currentName {
+            return try DockerEndpoint.resolve(hostFlag: hostFlag, contextFlag: contextFlag, environment: environment, homeDirectory: homeDirectory)
+        }
+        if name == "default" {
+            return try DockerEndpoint.resolveDefault(hostFlag: hostFlag, environment: environment, configDirectory: contexts.configDirectory)
+        }
+        return try DockerEndpoint.resolve(hostFlag: nil, contextFlag: name, environment: environment, homeDirectory: homeDirectory)
     }
 
     /// `inactive` (no container), `running` or `stopped` from `GET /containers/NAME/json`.
@@ -268,8 +289,9 @@ public struct BuilderDiscovery: Sendable {
 
     // MARK: - JSON like `docker buildx ls --format json`
 
-    /// One line of `buildtop builders ls --format json`, shaped like buildx's.
-    public static func jsonLine(_ b: Builder) -> String {
+    /// One line of `buildtop builders ls --format json`, shaped like buildx's; `current` is the
+    /// `Current` field (buildx ls marks the store/context choice).
+    public static func jsonLine(_ b: Builder, current: Bool? = nil) -> String {
         var s = "{\"Name\":\(GoJSON.quoted(b.name)),\"Driver\":\(GoJSON.quoted(b.driver))"
         s += ",\"LastActivity\":\"\(b.lastActivity.map { RFC3339.format($0) } ?? "0001-01-01T00:00:00Z")\""
         s += ",\"Dynamic\":\(b.dynamic),\"Nodes\":["
@@ -288,6 +310,6 @@ public struct BuilderDiscovery: Sendable {
         }.joined(separator: ",")
         s += "]"
         if let e = b.error { s += ",\"Err\":\(GoJSON.quoted(e))" }
-        return s + ",\"Current\":\(b.isCurrent)}"
+        return s + ",\"Current\":\(current ?? b.isCurrent)}"
     }
 }

@@ -28,14 +28,16 @@ public struct BuilderManager: Sendable {
             case .use(let name, let global, let makeDefault):
                 let done = try use(name, global: global, makeDefault: makeDefault)
                 return CommandLogEntry(command: shown, succeeded: true, output: done)
+            case .setAlias(true):
+                throw BuildxStore.StoreError(
+                    "buildx is not installed: with the alias `docker build` would fail; install the docker-buildx plugin first")
             case .setAlias(let on):
                 let dir = discovery.contexts.configDirectory
                 try DockerConfigFile.setBuildxAlias(on, configDirectory: dir)
                 let file = DockerConfigFile.path(configDirectory: dir)
                 return CommandLogEntry(
                     command: shown, succeeded: true,
-                    output: on ? "buildx is not installed; wrote aliases.builder=buildx to \(file) — `docker build` will need buildx"
-                        : "removed aliases.builder from \(file)")
+                    output: on ? "" : "removed aliases.builder from \(file)")
             case .inspect(let name):
                 let list = await discovery.discover(builderFlag: nil)
                 guard let b = list.builder(named: name) else { throw BuildxStore.StoreError("no builder \"\(name)\" found") }
@@ -56,14 +58,14 @@ public struct BuilderManager: Sendable {
         let contexts = discovery.contexts
         let store = discovery.store
         let key = contexts.endpointKey
-        var found = false
-        var lookupError = ""
+        let found: Bool
         do {
             found = try store.instance(named: name) != nil
-            if !found { lookupError = "open \(store.path("instances", name.lowercased())): no such file or directory" }
         } catch {
-            lookupError = error.description
+            // Only "no such instance" goes on to the context checks (buildx `runUse`).
+            throw BuildxStore.StoreError("failed to find instance \"\(name)\": \(error.description)")
         }
+        let lookupError = "open \(store.path("instances", name.lowercased())): no such file or directory"
         if found {
             try store.setCurrent(key: key, name: name, global: global, makeDefault: makeDefault)
             return "current builder for \(key): \(name)" + (global ? " (global)" : "") + (makeDefault ? " (default for this context)" : "")

@@ -73,8 +73,24 @@ public struct BuildxCLI: Sendable {
         (["docker"] + arguments(buildxArguments)).map(ShellQuote.quote).joined(separator: " ")
     }
 
-    /// Runs `docker [global] buildx ARGS`, collecting its output (stdin is /dev/null).
-    public func run(_ buildxArguments: [String]) async -> Outcome {
+    /// Runs `docker [global] buildx ARGS`, collecting its output (stdin is /dev/null); with a
+    /// timeout, a command still running then is torn down and reported as timed out.
+    public func run(_ buildxArguments: [String], timeout: Duration? = nil) async -> Outcome {
+        guard let timeout else { return await run(buildxArguments) }
+        let command = commandLine(buildxArguments)
+        return await withTaskGroup(of: Outcome?.self) { group in
+            group.addTask { await self.run(buildxArguments) }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first ?? Outcome(command: command, status: -1, stdout: "", stderr: "ERROR: no answer within \(timeout)")
+        }
+    }
+
+    func run(_ buildxArguments: [String]) async -> Outcome {
         let command = commandLine(buildxArguments)
         do {
             let result = try await Subprocess.run(
@@ -91,7 +107,7 @@ public struct BuildxCLI: Sendable {
 
     /// `docker buildx version` → the version word (`v0.17.1`), nil when buildx is missing.
     public func version() async -> String? {
-        let out = await run(["version"])
+        let out = await run(["version"], timeout: .seconds(10))
         guard out.succeeded else { return nil }
         return Self.parseVersion(out.stdout)
     }

@@ -17,6 +17,8 @@ public final class BuildxDriver: Sendable {
     public let grace: (interrupt: Duration, terminate: Duration)
     private let cancelState = Mutex<(requested: Bool, waiter: AsyncStream<Void>.Continuation?)>((false, nil))
     private let cancelStream: AsyncStream<Void>
+    /// buildx's process (group) id while it runs, and the metadata file it writes.
+    private let running = Mutex<(pid: pid_t?, metadata: String?)>((nil, nil))
 
     /// Creates a driver for one build.
     public init(cli: BuildxCLI, grace: (interrupt: Duration, terminate: Duration) = (.seconds(10), .seconds(5))) {
@@ -52,7 +54,7 @@ public final class BuildxDriver: Sendable {
         if request.load { a.append("--load") }
         if request.push { a.append("--push") }
         if let m = metadataFile { a += ["--metadata-file", m] }
-        a.append(request.contextPath)
+        a += request.contextPath.hasPrefix("-") && request.contextPath != "-" ? ["--", request.contextPath] : [request.contextPath]
         return a
     }
 
@@ -75,6 +77,14 @@ public final class BuildxDriver: Sendable {
 
     var cancelRequested: Bool { cancelState.withLock { $0.requested } }
 
+    /// Kills buildx and everything in its process group now (SIGKILL) and removes the metadata
+    /// file: for leaving at once (a second Ctrl-C, or a quit that cannot wait).
+    public func terminateNow() {
+        let (pid, metadata) = running.withLock { ($0.pid, $0.metadata) }
+        if let pid, pid > 0 { killpg(pid, SIGKILL) }
+        if let metadata { unlink(metadata) }
+    }
+
     /// Starts the build; events end with `.finished`.
     public func start(_ request: BuildRequest) -> AsyncStream<DriverEvent> {
         AsyncStream { continuation in
@@ -89,7 +99,11 @@ public final class BuildxDriver: Sendable {
     private func run(_ request: BuildRequest, emit: @escaping @Sendable (DriverEvent) -> Void) async {
         let metadata = FileManager.default.temporaryDirectory
             .appendingPathComponent("buildtop-metadata-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).json").path
-        defer { unlink(metadata) }
+        running.withLock { $0.metadata = metadata }
+        defer {
+            unlink(metadata)
+            running.withLock { $0 = (nil, nil) }
+        }
         let args = cli.arguments(Self.arguments(for: request, metadataFile: metadata))
         var options = PlatformOptions()
         options.processGroupID = 0  // its own group: SIGINT reaches buildx and what it started, not us
@@ -123,7 +137,9 @@ public final class BuildxDriver: Sendable {
             environment: BuildxCLI.subprocessEnvironment(cli.environment), platformOptions: options,
             input: input, output: .discarded, error: .sequence
         ) { execution in
-            collector.emit(.started(ref: "pid \(execution.processIdentifier.value)"))
+            let pid = execution.processIdentifier.value
+            self.running.withLock { $0.pid = pid }
+            collector.emit(.started(ref: "pid \(pid)"))
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
                     for await _ in cancels {
@@ -153,7 +169,7 @@ public final class BuildxDriver: Sendable {
             return .canceled
         case .exited(let code):
             if cancelRequested, failure.map(BuildResult.isCancellation) ?? true { return .canceled }
-            return .failed(failure ?? "docker buildx build exited with status \(code)")
+            return .failed(failure ?? "docker buildx build exited with status \(code)", exitCode: Int32(code))
         case .signaled(let sig):
             if cancelRequested { return .canceled }
             return .failed(failure ?? "docker buildx build was killed by signal \(sig)")

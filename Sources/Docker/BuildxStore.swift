@@ -70,11 +70,12 @@ public struct BuildxStore: Sendable {
 
     // MARK: - Names and hashes
 
-    /// buildx `ValidateName`: a letter, then letters, digits and `.-_+`; stored lower-cased.
+    /// buildx `ValidateName` (`^[a-zA-Z][a-zA-Z0-9\.\-_]*$`): a letter, then letters, digits and
+    /// `.-_`; stored lower-cased.
     public static func validateName(_ name: String) throws(StoreError) -> String {
         let bytes = Array(name.utf8)
         func isLetter(_ b: UInt8) -> Bool { (b >= 65 && b <= 90) || (b >= 97 && b <= 122) }
-        func allowed(_ b: UInt8) -> Bool { isLetter(b) || (b >= 48 && b <= 57) || b == 46 || b == 45 || b == 95 || b == 43 }
+        func allowed(_ b: UInt8) -> Bool { isLetter(b) || (b >= 48 && b <= 57) || b == 46 || b == 45 || b == 95 }
         guard let first = bytes.first, isLetter(first), bytes.allSatisfy(allowed) else {
             throw StoreError("invalid name \(name), name needs to start with a letter and may not contain symbols, except ._-")
         }
@@ -166,6 +167,16 @@ public struct BuildxStore: Sendable {
         return Current(
             key: field(map, "Key") as? String ?? "", name: field(map, "Name") as? String ?? "",
             global: field(map, "Global") as? Bool ?? false)
+    }
+
+    /// A `current` file that exists but is not the JSON buildx writes (buildx refuses to run then).
+    public func currentFileProblem() -> String? {
+        let file = path("current")
+        guard let data = FileManager.default.contents(atPath: file), !data.isEmpty else { return nil }
+        guard (try? JSONSerialization.jsonObject(with: data)) is [String: Any] else {
+            return "\(file) is not valid JSON; buildx will refuse to run until it is fixed or removed"
+        }
+        return nil
     }
 
     /// The builder name stored as the default for an endpoint key (`defaults/<hash>`).

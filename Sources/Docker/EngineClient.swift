@@ -43,12 +43,15 @@ public final class EngineClient: Sendable {
     public let endpoint: DockerEndpoint
     private let tls: NIOSSLContext?
     private let sniHost: String?
+    /// How long a connection may take to open.
+    public let connectTimeout: TimeAmount
 
     typealias Connection = NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>
 
     /// Prepares a client; fails for transports that are not supported yet (`ssh://`) or bad TLS files.
-    public init(endpoint: DockerEndpoint) throws(EngineError) {
+    public init(endpoint: DockerEndpoint, connectTimeout: TimeAmount = .seconds(10)) throws(EngineError) {
         self.endpoint = endpoint
+        self.connectTimeout = connectTimeout
         switch endpoint.transport {
         case .ssh(let host):
             throw EngineError(
@@ -234,7 +237,7 @@ public final class EngineClient: Sendable {
         let tls = self.tls
         let sni = self.sniHost
         let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connectTimeout(.seconds(10))
+            .connectTimeout(connectTimeout)
         let initializer: @Sendable (any Channel) -> EventLoopFuture<Connection> = { channel in
             channel.eventLoop.makeCompletedFuture {
                 if let tls {

@@ -279,6 +279,9 @@ public struct AppState: Sendable, Equatable {
     public var builderList: BuilderList?
     /// A discovery is running.
     public var buildersLoading = false
+    /// Generation of the newest discovery asked for, and of the one shown (older results are dropped).
+    public var builderGeneration = 0
+    public var shownBuilderGeneration = 0
     /// `docker buildx …` commands run from the menu and what came of them, oldest first.
     public var commandLog: [CommandLogEntry] = []
     /// Network prefilled in the form (`BUILDTOP_DEFAULT_NETWORK`, e.g. `none` on an engine without a bridge).

@@ -201,6 +201,7 @@ struct BuildCommand: AsyncParsableCommand {
             for await _ in interrupts.signals {
                 if asked {
                     FDWriter.stderr.write("\nbuildtop: interrupted again, exiting without waiting\n")
+                    started.terminate()
                     Foundation.exit(130)
                 }
                 asked = true

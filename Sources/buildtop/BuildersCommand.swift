@@ -12,6 +12,18 @@ struct EndpointOptions: ParsableArguments {
     @Option(help: "Docker context to use.")
     var context: String?
 
+    /// The environment after checking the flags like the docker CLI (`-H` with `--context`, an
+    /// unknown context): one clear error instead of a builder list for the wrong engine.
+    func validated(_ env: [String: String]) throws -> [String: String] {
+        do {
+            _ = try DockerEndpoint.resolve(
+                hostFlag: host, contextFlag: context, environment: env, homeDirectory: FileManager.default.homeDirectoryForCurrentUser.path)
+        } catch {
+            throw CLIError(error.description)
+        }
+        return env
+    }
+
     func discovery(_ env: [String: String]) -> BuilderDiscovery {
         BuilderDiscovery(
             environment: env, homeDirectory: FileManager.default.homeDirectoryForCurrentUser.path,
@@ -33,9 +45,14 @@ struct BuildersCommand: AsyncParsableCommand {
             let code = try await body()
             if code != 0 { throw ExitCode(code) }
         } catch let e as CLIError {
-            FDWriter.stderr.write("ERROR: \(e.description)\n")
+            FDWriter.stderr.write("ERROR: \(Sanitizer.sanitize(e.description))\n")
             throw ExitCode(e.code)
         }
+    }
+
+    /// Command output for the terminal: each line sanitized, line breaks kept.
+    static func clean(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { Sanitizer.sanitize(String($0)) }.joined(separator: "\n")
     }
 
     struct List: AsyncParsableCommand {
@@ -47,18 +64,16 @@ struct BuildersCommand: AsyncParsableCommand {
         @Option(help: "Format: table or json (one JSON object per builder per line, like `docker buildx ls --format json`).")
         var format = "table"
 
-        @Option(help: "Builder to mark as current (default: BUILDX_BUILDER, then buildx's choice).")
-        var builder: String?
-
         func run() async throws {
             try await BuildersCommand.guarded {
                 guard format == "table" || format == "json" else { throw CLIError("unknown format \"\(format)\": use table or json") }
                 let env = ProcessInfo.processInfo.environment
-                let list = await endpoint.discovery(env).discover(builderFlag: builder)
+                let list = await endpoint.discovery(try endpoint.validated(env)).discover(builderFlag: nil)
                 for w in list.warnings { FDWriter.stderr.write("WARNING: \(Sanitizer.sanitize(w))\n") }
-                if let note = list.overrideNote { FDWriter.stderr.write("NOTE: \(note)\n") }
+                if let note = list.overrideNote { FDWriter.stderr.write("NOTE: \(Sanitizer.sanitize(note))\n") }
                 if format == "json" {
-                    FDWriter.stdout.write(list.builders.map { BuilderDiscovery.jsonLine($0) + "\n" }.joined())
+                    // Like `docker buildx ls`: Current is the store's (or the context's) choice.
+                    FDWriter.stdout.write(list.builders.map { BuilderDiscovery.jsonLine($0, current: $0.name == list.defaultName) + "\n" }.joined())
                 } else {
                     FDWriter.stdout.write(BuildersCommand.table(list))
                 }
@@ -72,7 +87,7 @@ struct BuildersCommand: AsyncParsableCommand {
         var rows: [[String]] = [["NAME/NODE", "DRIVER/ENDPOINT", "STATUS", "BUILDKIT", "PLATFORMS"]]
         for b in list.builders {
             let s: (String) -> String = { Sanitizer.sanitize($0) }
-            rows.append([s(b.name) + (b.isCurrent ? "*" : ""), s(b.driver), b.error == nil ? "" : "error", "", ""])
+            rows.append([s(b.name) + (b.name == list.defaultName ? "*" : ""), s(b.driver), b.error == nil ? "" : "error", "", ""])
             for n in b.nodes {
                 rows.append([
                     " \\_ " + s(n.name), " \\_ " + s(n.endpoint), s(n.status ?? ""), s(n.version ?? ""),
@@ -119,7 +134,7 @@ struct BuildersCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await BuildersCommand.guarded {
-                let env = ProcessInfo.processInfo.environment
+                let env = try endpoint.validated(ProcessInfo.processInfo.environment)
                 let discovery = endpoint.discovery(env)
                 let buildx = await discovery.cli?.version() != nil
                 let entry = await BuilderManager(discovery: discovery).perform(
@@ -128,9 +143,9 @@ struct BuildersCommand: AsyncParsableCommand {
                     let line = entry.output.split(separator: "\n").last.map(String.init) ?? "docker buildx use failed"
                     throw CLIError(line.hasPrefix("ERROR: ") ? String(line.dropFirst(7)) : line)
                 }
-                if !buildx { FDWriter.stderr.write(entry.output + "\n") } else if !entry.output.isEmpty { FDWriter.stderr.write(entry.output) }
+                if !buildx { FDWriter.stderr.write(BuildersCommand.clean(entry.output) + "\n") } else if !entry.output.isEmpty { FDWriter.stderr.write(BuildersCommand.clean(entry.output)) }
                 if let b = env["BUILDX_BUILDER"], !b.isEmpty, b != name {
-                    FDWriter.stderr.write("NOTE: BUILDX_BUILDER=\(b) is set and overrides this choice in this shell\n")
+                    FDWriter.stderr.write("NOTE: BUILDX_BUILDER=\(Sanitizer.sanitize(b)) is set and overrides this choice in this shell\n")
                 }
                 return 0
             }
@@ -151,7 +166,7 @@ struct BuildersCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await BuildersCommand.guarded {
-                let env = ProcessInfo.processInfo.environment
+                let env = try endpoint.validated(ProcessInfo.processInfo.environment)
                 let discovery = endpoint.discovery(env)
                 let buildx = await discovery.cli?.version() != nil
                 var target = name
@@ -162,7 +177,7 @@ struct BuildersCommand: AsyncParsableCommand {
                     let line = entry.output.split(separator: "\n").last.map(String.init) ?? "inspect failed"
                     throw CLIError(line.hasPrefix("ERROR: ") ? String(line.dropFirst(7)) : line)
                 }
-                FDWriter.stdout.write(entry.output.split(separator: "\n", omittingEmptySubsequences: false).map { Sanitizer.sanitize(String($0)) }.joined(separator: "\n"))
+                FDWriter.stdout.write(BuildersCommand.clean(entry.output))
                 return 0
             }
         }
@@ -188,11 +203,11 @@ struct BuildersCommand: AsyncParsableCommand {
 
     static func alias(_ on: Bool, _ endpoint: EndpointOptions) async throws {
         try await guarded {
-            let discovery = endpoint.discovery(ProcessInfo.processInfo.environment)
+            let discovery = endpoint.discovery(try endpoint.validated(ProcessInfo.processInfo.environment))
             let buildx = await discovery.cli?.version() != nil
             let entry = await BuilderManager(discovery: discovery).perform(.setAlias(on), buildxInstalled: buildx)
             if !entry.succeeded { throw CLIError(entry.output.replacingOccurrences(of: "ERROR: ", with: "")) }
-            if !entry.output.isEmpty { FDWriter.stderr.write(entry.output + (entry.output.hasSuffix("\n") ? "" : "\n")) }
+            if !entry.output.isEmpty { FDWriter.stderr.write(clean(entry.output) + (entry.output.hasSuffix("\n") ? "" : "\n")) }
             return 0
         }
     }

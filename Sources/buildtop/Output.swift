@@ -2,6 +2,7 @@ import Docker
 import BuildEvents
 import BuildModel
 import Foundation
+import TerminalKit
 
 /// Writes text to a file descriptor unbuffered (progress goes to stderr, like buildx).
 struct FDWriter: Sendable {
@@ -108,12 +109,12 @@ final class HeadlessProgress {
         case .output(let text):
             // Text outside the status stream (e.g. "Successfully tagged …"): plain mode only, so
             // rawjson output stays pure JSON.
-            if mode == .plain { emit(i, text + "\n") }
+            if mode == .plain { emit(i, Sanitizer.sanitize(text) + "\n") }
         case .finished(let result):
             if mode == .plain { emit(i, builds[i].printer.finish(now: now)) }
             flush(i)
             if let message = result.errorMessage {
-                let line = result == .canceled ? "ERROR: build canceled\n" : "ERROR: \(message)\n"
+                let line = result == .canceled ? "ERROR: build canceled\n" : "ERROR: \(Sanitizer.sanitize(message))\n"
                 if prefixed { out.write("[\(builds[i].name)] " + line) } else { out.write(line) }
             }
         default: break

@@ -101,15 +101,28 @@ import Testing
         #expect(missing.status == 1 && missing.stderr == "ERROR: no builder \"nosuch\" found\n")
     }
 
-    @Test func aliasToggleIsReadByBuildx() async throws {
+    @Test func aliasToggleFollowsBuildx() async throws {
         try Data("{\n\t\"auths\": {}\n}".utf8).write(to: config.appendingPathComponent("config.json"))
-        let on = try await buildtop(["builders", "install"], buildx: false)
-        #expect(on.status == 0, "\(on.stderr)")
-        #expect(file("config.json") == "{\n\t\"auths\": {},\n\t\"aliases\": {\n\t\t\"builder\": \"buildx\"\n\t}\n}")
-        // The double's `docker build` honours the alias (forwards to buildx build without injecting BUILDX_BUILDER).
-        let off = try await buildtop(["builders", "uninstall"], buildx: true, ["BUILDX_DOUBLE_LOG": config.appendingPathComponent("a.log").path])
-        #expect(off.status == 0, "\(off.stderr)")
+        // Without buildx the alias would break `docker build`: refused, file untouched.
+        let refused = try await buildtop(["builders", "install"], buildx: false)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.hasPrefix("ERROR: buildx is not installed"))
         #expect(file("config.json") == "{\n\t\"auths\": {}\n}")
+        // With buildx, `docker buildx install` does it; buildtop sees the alias.
+        let log = config.appendingPathComponent("alias.log")
+        let on = try await buildtop(["builders", "install"], buildx: true, ["BUILDX_DOUBLE_LOG": log.path])
+        #expect(on.status == 0, "\(on.stderr)")
+        #expect(try String(contentsOf: log, encoding: .utf8).contains(#""argv":["buildx","install"]"#))
+        let onText = try #require(file("config.json"))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(onText.utf8)) as? [String: Any])
+        #expect(object["aliases"] as? [String: String] == ["builder": "buildx"])
+        // Uninstalling needs no buildx: only the alias goes, every other key stays.
+        let off = try await buildtop(["builders", "uninstall"], buildx: false)
+        #expect(off.status == 0, "\(off.stderr)")
+        let offText = try #require(file("config.json"))
+        let after = try #require(try JSONSerialization.jsonObject(with: Data(offText.utf8)) as? [String: Any])
+        #expect(after["aliases"] == nil)
+        #expect(after["auths"] != nil)
     }
 
     /// Two processes switching the builder over and over never leave a partial `current`.

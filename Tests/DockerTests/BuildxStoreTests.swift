@@ -50,6 +50,18 @@ import Testing
         #expect(builders[4].isContextBuilder)
     }
 
+    /// The `default` context is the virtual one (-H/DOCKER_HOST/the default socket), even when
+    /// config.json makes another context current.
+    @Test func defaultContextIsVirtualEvenWhenAnotherIsCurrent() throws {
+        try write("config.json", #"{"currentContext":"remote1"}"#)
+        let d = discovery()
+        #expect(d.contexts.currentName == "remote1")
+        #expect(try d.contextEndpoint("default", contexts: d.contexts).host == "unix:///var/run/docker.sock")
+        #expect(try d.contextEndpoint("remote1", contexts: d.contexts).host == "tcp://127.0.0.1:1")
+        let withHost = discovery(["DOCKER_HOST": "unix:///tmp/x.sock"])
+        #expect(try withHost.contextEndpoint("default", contexts: withHost.contexts).host == "unix:///tmp/x.sock")
+    }
+
     @Test func endpointKeyIsTheContextNameOrTheDefaultHost() {
         #expect(discovery().contexts.endpointKey == "unix:///var/run/docker.sock")
         #expect(discovery(["DOCKER_HOST": "tcp://10.0.0.1:2375"]).contexts.endpointKey == "tcp://10.0.0.1:2375")
@@ -151,8 +163,8 @@ import Testing
     }
 
     @Test func namesAreValidatedAndLowerCased() throws {
-        #expect(try BuildxStore.validateName("My.Builder-1_+") == "my.builder-1_+")
-        for bad in ["", "1abc", "a b", "a/b", "ä"] {
+        #expect(try BuildxStore.validateName("My.Builder-1_") == "my.builder-1_")
+        for bad in ["", "1abc", "a b", "a/b", "ä", "a+b"] {
             #expect(throws: BuildxStore.StoreError.self) { try BuildxStore.validateName(bad) }
         }
     }
@@ -248,6 +260,11 @@ import Testing
             "--network", "none", "--secret", "id=tok,src=/run/tok", "--ssh", "default", "--output", "type=local,dest=out",
             "--load", "--push", "--metadata-file", "/tmp/m.json", "ctx",
         ])
+        #expect(BuildxDriver.arguments(for: BuildRequest(name: "x", contextPath: "-dir"), metadataFile: nil).suffix(2) == ["--", "-dir"])
+        #expect(BuilderCommand.use(name: "-x", global: false, makeDefault: false).buildxArguments == ["use", "--", "-x"])
+        #expect(BuilderCommand.remove(name: "b1").buildxArguments == ["rm", "b1"])
+        #expect(BuildLauncher.grace("2.5") == .milliseconds(2500))
+        for bad in ["inf", "nan", "-1", "1e300", "x", ""] { #expect(BuildLauncher.grace(bad) == nil) }
         let stdin = BuildRequest(name: "x", contextPath: ".", dockerfileContents: Array("FROM scratch\n".utf8))
         #expect(BuildxDriver.arguments(for: stdin, metadataFile: nil) == ["build", "--progress=rawjson", "--file", "-", "."])
     }
@@ -267,7 +284,16 @@ import Testing
         #expect(BuildLauncher.choosePath(for: plain, builders: list(buildx: "v0.17.1", current: "b1")) == .buildx)
         #expect(BuildLauncher.choosePath(for: plain, builders: list(buildx: "v0.17.1")) == .buildx)
         #expect(BuildLauncher.choosePath(for: plain, builders: list(buildx: nil)) == .engine(contextName: "default"))
-        #expect(BuildLauncher.choosePath(for: plain.with { $0.builder = "remote1" }, builders: list(buildx: nil)) == .engine(contextName: "remote1"))
+        // Another context's builder: switch the context first, as buildx says.
+        #expect(BuildLauncher.choosePath(for: plain.with { $0.builder = "remote1" }, builders: list(buildx: nil))
+            == .unavailable("use `buildtop --context=remote1` to switch to context \"remote1\" (like `docker --context=remote1 buildx`)"))
+        // buildx before v0.12 has no rawjson: the engine path for the context's builder, else a clear line.
+        #expect(BuildLauncher.choosePath(for: plain, builders: list(buildx: "v0.11.2")) == .engine(contextName: "default"))
+        guard case .unavailable(let old) = BuildLauncher.choosePath(for: plain, builders: list(buildx: "v0.11.2", current: "b1")) else {
+            Issue.record("old buildx must not be used for rawjson")
+            return
+        }
+        #expect(old.contains("buildx ≥ v0.12.0"))
         guard case .unavailable(let why) = BuildLauncher.choosePath(for: plain, builders: list(buildx: nil, current: "b1")) else {
             Issue.record("a docker-container builder without buildx must not build")
             return

@@ -33,7 +33,7 @@ extension RuntimeServices {
             themeDirectories: themeDirectories, environment: env, clock: clock,
             discoverBuilders: { await discovery.discover(builderFlag: builderFlag) },
             runBuilderCommand: { command in
-                let buildx = await discovery.cli?.version() != nil
+                let buildx = await discovery.buildxVersion() != nil
                 return await BuilderManager(discovery: discovery).perform(command, buildxInstalled: buildx)
             })
     }

@@ -44,6 +44,11 @@ public struct BuilderDiscovery: Sendable {
         return BuildxCLI(environment: environment, globalArguments: global)
     }
 
+    /// buildx's version when `docker buildx` is installed.
+    public func buildxVersion() async -> String? {
+        await cli?.installedVersion(configDirectory: contexts.configDirectory)
+    }
+
     // MARK: - Precedence
 
     /// buildx's precedence (PROTOCOL.md §4.1): `--builder` > `BUILDX_BUILDER` > the store's choice
@@ -90,7 +95,7 @@ public struct BuilderDiscovery: Sendable {
         var builders = storeBuilders(problems: &problems)
         let cli = self.cli
         var buildxVersion: String?
-        if let cli { buildxVersion = await cli.version() }
+        if let cli { buildxVersion = await cli.installedVersion(configDirectory: contexts.configDirectory) }
         if details, let cli, let version = buildxVersion {
             if BuildxCLI.version(version, atLeast: 0, 13) {
                 let out = await cli.run(["ls", "--format", "json"], timeout: .seconds(25))

@@ -112,6 +112,42 @@ public struct BuildxCLI: Sendable {
         return Self.parseVersion(out.stdout)
     }
 
+    /// Where the docker CLI looks for the `docker-buildx` plugin (docker/cli `cli-plugins/manager`):
+    /// `<config>/cli-plugins`, config.json's `cliPluginsExtraDirs`, then the system folders.
+    public static func pluginDirectories(configDirectory: String) -> [String] {
+        var dirs = [(configDirectory as NSString).appendingPathComponent("cli-plugins")]
+        let config = (configDirectory as NSString).appendingPathComponent("config.json")
+        if let data = FileManager.default.contents(atPath: config),
+           let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+           let extra = DockerEndpoint.jsonField(object, "cliPluginsExtraDirs") as? [String] {
+            dirs += extra
+        }
+        return dirs + [
+            "/usr/local/lib/docker/cli-plugins", "/usr/local/libexec/docker/cli-plugins", "/usr/lib/docker/cli-plugins",
+            "/usr/libexec/docker/cli-plugins",
+        ]
+    }
+
+    /// True when the executable is a compiled program (the docker CLI) rather than a script.
+    var isNativeExecutable: Bool {
+        guard let handle = FileHandle(forReadingAtPath: executable) else { return false }
+        defer { try? handle.close() }
+        return (try? handle.read(upToCount: 4)) == Data([0x7F, 0x45, 0x4C, 0x46])
+    }
+
+    /// buildx's version when it is installed, nil when not. For the docker CLI itself the plugin
+    /// folders answer "not installed" without starting a process (the docker CLI resolves
+    /// `docker buildx` from those folders); anything else (a wrapper script) is asked.
+    public func installedVersion(configDirectory: String) async -> String? {
+        if isNativeExecutable {
+            let found = Self.pluginDirectories(configDirectory: configDirectory).contains {
+                access(($0 as NSString).appendingPathComponent("docker-buildx"), X_OK) == 0
+            }
+            if !found { return nil }
+        }
+        return await version()
+    }
+
     /// The version in `github.com/docker/buildx v0.17.1 abc1234`.
     public static func parseVersion(_ text: String) -> String? {
         let words = text.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)

@@ -136,7 +136,7 @@ struct BuildersCommand: AsyncParsableCommand {
             try await BuildersCommand.guarded {
                 let env = try endpoint.validated(ProcessInfo.processInfo.environment)
                 let discovery = endpoint.discovery(env)
-                let buildx = await discovery.cli?.version() != nil
+                let buildx = await discovery.buildxVersion() != nil
                 let entry = await BuilderManager(discovery: discovery).perform(
                     .use(name: name, global: global, makeDefault: makeDefault), buildxInstalled: buildx)
                 if !entry.succeeded {
@@ -168,7 +168,7 @@ struct BuildersCommand: AsyncParsableCommand {
             try await BuildersCommand.guarded {
                 let env = try endpoint.validated(ProcessInfo.processInfo.environment)
                 let discovery = endpoint.discovery(env)
-                let buildx = await discovery.cli?.version() != nil
+                let buildx = await discovery.buildxVersion() != nil
                 var target = name
                 if target == nil { target = await discovery.discover(builderFlag: nil, details: false).current }
                 let command: BuilderCommand = bootstrap ? .bootstrap(name: target ?? "default") : .inspect(name: target ?? "default")
@@ -204,7 +204,7 @@ struct BuildersCommand: AsyncParsableCommand {
     static func alias(_ on: Bool, _ endpoint: EndpointOptions) async throws {
         try await guarded {
             let discovery = endpoint.discovery(try endpoint.validated(ProcessInfo.processInfo.environment))
-            let buildx = await discovery.cli?.version() != nil
+            let buildx = await discovery.buildxVersion() != nil
             let entry = await BuilderManager(discovery: discovery).perform(.setAlias(on), buildxInstalled: buildx)
             if !entry.succeeded { throw CLIError(entry.output.replacingOccurrences(of: "ERROR: ", with: "")) }
             if !entry.output.isEmpty { FDWriter.stderr.write(clean(entry.output) + (entry.output.hasSuffix("\n") ? "" : "\n")) }

@@ -3,6 +3,7 @@ import BuildModel
 import Foundation
 import TestSupport
 import Testing
+@testable import Docker
 
 /// buildtop against the `docker` contract double (Tests/Doubles/docker, an independent Python
 /// implementation of buildx's store and commands per PROTOCOL.md): what buildtop writes, buildx
@@ -238,4 +239,31 @@ final class ManagedFlag: @unchecked Sendable {
     private var value = false
     var isSet: Bool { lock.withLock { value } }
     func set() { lock.withLock { value = true } }
+}
+
+/// buildx detection with the real docker CLI (Debian's 20.10): its plugin folders decide, as the
+/// docker CLI resolves `docker buildx` from them.
+@Suite struct BuildxDetectionTests {
+    @Test func pluginFoldersDecideForTheDockerCLI() async throws {
+        let config = try TestEngine.tempDir("plug")
+        let cli = BuildxCLI(executable: "/usr/bin/docker", environment: ["DOCKER_CONFIG": config.path, "HOME": config.path, "PATH": "/usr/bin:/bin"])
+        #expect(await cli.installedVersion(configDirectory: config.path) == nil)
+        // A docker-buildx plugin in <config>/cli-plugins (answering the plugin protocol).
+        let plugins = config.appendingPathComponent("cli-plugins")
+        try FileManager.default.createDirectory(at: plugins, withIntermediateDirectories: true)
+        let plugin = plugins.appendingPathComponent("docker-buildx")
+        try Data("""
+            #!/bin/sh
+            if [ "$1" = "docker-cli-plugin-metadata" ]; then
+              echo '{"SchemaVersion":"0.1.0","Vendor":"buildtop tests","Version":"v0.17.1","ShortDescription":"Docker Buildx"}'
+              exit 0
+            fi
+            if [ "$1" = "buildx" ] && [ "$2" = "version" ]; then echo "github.com/docker/buildx v0.17.1 abcdef0"; exit 0; fi
+            exit 1
+
+            """.utf8).write(to: plugin)
+        chmod(plugin.path, 0o755)
+        #expect(await cli.installedVersion(configDirectory: config.path) == "v0.17.1")
+        #expect(BuildxCLI.pluginDirectories(configDirectory: config.path).first == plugins.path)
+    }
 }

@@ -7,13 +7,20 @@
 #     (`RUN seq 1 400000`, like the chatty fixture), on the private engine;
 #  2. replay throughput of a >= 100 MB rawjson file through buildtop's decoder + base64 +
 #     reducer vs python3 `json.loads` per line on the same file.
+# BENCH_STATIC=1 measures a build with the Swift runtime and Foundation linked statically.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 cd "$root"
 "$root/scripts/setup-debian.sh" >&2
 command -v python3 >/dev/null || { apt-get install -y -q python3 >&2; }
-swift build -c release --product buildtop >&2
-bin="$root/.build/release/buildtop"
+if [[ ${BENCH_STATIC:-0} == 1 ]]; then
+    # The Swift runtime and Foundation linked in (about 4 minutes on 2 cores): fewer code pages.
+    swift build -c release --product buildtop --static-swift-stdlib --scratch-path "$root/.build-static" >&2
+    bin="$root/.build-static/release/buildtop"
+else
+    swift build -c release --product buildtop >&2
+    bin="$root/.build/release/buildtop"
+fi
 work=$(mktemp -d /tmp/buildtop-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 

@@ -262,15 +262,11 @@ public struct BuilderDiscovery: Sendable {
             let field = DockerEndpoint.jsonField
             var nodes: [Builder.Node] = []
             for case let n as [String: Any] in field(map, "Nodes") as? [Any] ?? [] {
-                var options: [Builder.KeyValue] = []
-                if let o = field(n, "DriverOpts") as? [String: Any] {
-                    for k in o.keys.sorted() { options.append(.init(k, "\(o[k] ?? "")")) }
-                }
                 nodes.append(Builder.Node(
                     name: field(n, "Name") as? String ?? "", endpoint: field(n, "Endpoint") as? String ?? "",
                     status: field(n, "Status") as? String, version: field(n, "Version") as? String,
                     platforms: (field(n, "Platforms") as? [Any] ?? []).compactMap(BuildxStore.platformString),
-                    flags: field(n, "Flags") as? [String] ?? [], driverOptions: options, error: field(n, "Err") as? String))
+                    flags: field(n, "Flags") as? [String] ?? [], driverOptions: BuildxStore.driverOptions(n), error: field(n, "Err") as? String))
             }
             let activity = (field(map, "LastActivity") as? String).flatMap { RFC3339.parse(Array($0.utf8)) }
             out.append(Builder(

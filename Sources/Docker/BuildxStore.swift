@@ -124,20 +124,22 @@ public struct BuildxStore: Sendable {
         let field = DockerEndpoint.jsonField
         var nodes: [Instance.Node] = []
         for case let node as [String: Any] in field(group, "Nodes") as? [Any] ?? [] {
-            var options: [Builder.KeyValue] = []
-            if let map = field(node, "DriverOpts") as? [String: Any] {
-                for key in map.keys.sorted() { options.append(.init(key, "\(map[key] ?? "")")) }
-            }
             nodes.append(Instance.Node(
                 name: field(node, "Name") as? String ?? "",
                 endpoint: field(node, "Endpoint") as? String ?? "",
                 platforms: (field(node, "Platforms") as? [Any] ?? []).compactMap(platformString),
-                driverOptions: options,
+                driverOptions: driverOptions(node),
                 flags: field(node, "Flags") as? [String] ?? []))
         }
         return Instance(
             name: field(group, "Name") as? String ?? "", driver: field(group, "Driver") as? String ?? "",
             nodes: nodes, dynamic: field(group, "Dynamic") as? Bool ?? false)
+    }
+
+    /// A node's `DriverOpts` map as pairs sorted by key (Go writes map keys sorted).
+    static func driverOptions(_ node: [String: Any]) -> [Builder.KeyValue] {
+        guard let map = DockerEndpoint.jsonField(node, "DriverOpts") as? [String: Any] else { return [] }
+        return map.keys.sorted().map { Builder.KeyValue($0, "\(map[$0] ?? "")") }
     }
 
     /// An OCI platform object (`{"architecture","os","variant"}`) as `os/arch[/variant]`.

@@ -55,11 +55,13 @@ public enum BuilderMenuView {
             screen.write(state.buildersLoading ? "looking for builders…" : "no builders read yet (r refreshes)", x: inner.x, y: y, style: theme.style(.dim), clip: inner)
             return
         }
-        var facts = list.buildxVersion.map { "buildx \($0)" } ?? "buildx not installed: use and the alias work; create, remove, bootstrap and stop need buildx"
+        var facts = list.buildxVersion.map { "buildx \($0)" } ?? "buildx not installed: use works; create, remove, bootstrap, stop and the alias need buildx"
         facts += " · context \(Format.clean(list.contextName)) · docker build → buildx: \(list.aliasInstalled ? "on" : "off")"
         if state.buildersLoading { facts += " · refreshing…" }
-        screen.write(Format.clean(facts), x: inner.x, y: y, style: theme.style(.dim), clip: inner)
-        y += 1
+        for line in wrap(Format.clean(facts), width: inner.width).prefix(2) {
+            screen.write(line, x: inner.x, y: y, style: theme.style(.dim), clip: inner)
+            y += 1
+        }
         if let note = list.overrideNote {
             screen.write("NOTE: " + Format.clean(note), x: inner.x, y: y, style: theme.style(.warning), clip: inner)
             y += 1
@@ -124,7 +126,11 @@ public enum BuilderMenuView {
         } else {
             for e in state.commandLog {
                 lines.append(((e.succeeded ? "✓ " : "✗ ") + Format.clean(e.command), e.succeeded ? .done : .error))
-                for l in e.output.split(separator: "\n").suffix(4) { lines.append(("  " + Format.clean(String(l)), e.succeeded ? .dim : .error)) }
+                for l in e.output.split(separator: "\n").suffix(4) {
+                    for part in wrap(Format.clean(String(l)), width: max(1, rect.width - 2)) {
+                        lines.append(("  " + part, e.succeeded ? .dim : .error))
+                    }
+                }
             }
         }
         for (i, l) in lines.suffix(body.height).enumerated() {

@@ -78,7 +78,7 @@ struct BuilderMenuTests {
         st.builderList?.buildxVersion = nil
         st.commandLog = []
         let text = UIFixtures.render(st).text()
-        #expect(text.contains("buildx not installed: use and the alias work; create, remove, bootstrap and stop need buildx"))
+        #expect(text.contains("buildx not installed: use works; create, remove, bootstrap, stop and the alias need buildx"))
         #expect(!text.contains("c create"))
     }
 }

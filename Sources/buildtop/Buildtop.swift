@@ -10,10 +10,12 @@ struct Buildtop: AsyncParsableCommand {
         commandName: "buildtop",
         abstract: "Launch and watch BuildKit builds.",
         discussion: """
-            With no command, opens the dashboard with the new-build form. `buildtop build` takes \
-            `docker buildx build` flags (on a terminal it opens the dashboard; --progress=plain stays \
-            headless). `buildtop replay` prints saved rawjson or Engine API build streams as if live \
-            (--ui shows them in the dashboard).
+            With no command, opens the dashboard with the new-build form (b: builders). `buildtop \
+            build` takes `docker buildx build` flags and runs through `docker buildx` when it is \
+            installed, else on the Docker engine's own BuildKit (on a terminal it opens the dashboard; \
+            --progress=plain stays headless). `buildtop builders` lists and switches buildx builders. \
+            `buildtop replay` prints saved rawjson or Engine API build streams as if live (--ui shows \
+            them in the dashboard).
             """,
         version: BuildtopVersion.current,
         subcommands: [DashboardCommand.self, BuildCommand.self, BuildersCommand.self, ReplayCommand.self, VersionCommand.self, BenchReplayCommand.self, BenchUICommand.self],

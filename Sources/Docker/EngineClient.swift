@@ -164,7 +164,11 @@ public final class EngineClient: Sendable {
                     try await conn.executeThenClose { inbound, outbound in
                         var head = self.head(method: .POST, path: path, query: query, chunked: box.source != nil)
                         head.headers.add(name: "Content-Type", value: contentType)
-                        try await outbound.write(.head(head))
+                        do {
+                            try await outbound.write(.head(head))
+                        } catch {
+                            throw EngineError("the connection closed before the request was sent (\(Self.shortReason(error)))")
+                        }
                         try await withThrowingTaskGroup(of: Void.self) { group in
                             group.addTask {
                                 // Errors writing the body surface through the response (or its absence).
@@ -181,14 +185,22 @@ public final class EngineClient: Sendable {
                                 }
                             }
                             var ended = false
-                            for try await part in inbound {
-                                switch part {
-                                case .head(let h): continuation.yield(.head(status: Int(h.status.code)))
-                                case .body(let buf): continuation.yield(.body(Array(buf.readableBytesView)))
-                                case .end:
-                                    ended = true
+                            var answered = false
+                            do {
+                                for try await part in inbound {
+                                    switch part {
+                                    case .head(let h):
+                                        answered = true
+                                        continuation.yield(.head(status: Int(h.status.code)))
+                                    case .body(let buf): continuation.yield(.body(Array(buf.readableBytesView)))
+                                    case .end:
+                                        ended = true
+                                    }
+                                    if ended { break }
                                 }
-                                if ended { break }
+                            } catch {
+                                let phase = answered ? "while reading the response" : "before the engine answered"
+                                throw EngineError("the connection failed \(phase) (\(Self.shortReason(error)))")
                             }
                             group.cancelAll()
                             if !ended { throw EngineError("the engine closed the connection") }

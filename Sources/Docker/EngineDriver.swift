@@ -98,13 +98,21 @@ public struct EngineDriver: Sendable {
         _ request: BuildRequest, context: PreparedContext?, buildID: String, environment: [String: String],
         emit: (DriverEvent) -> Void
     ) async {
-        // A connection that fails before the engine answered never started a build: try once more
-        // with a fresh archive (seen rarely under load as "I/O on closed channel").
+        // A connection that fails before the engine answered never started a build: try again
+        // with a fresh archive, up to three times with a short pause (seen rarely under heavy
+        // parallel load as "I/O on closed channel": the socket closed before the request head
+        // was written, twice in a row once).
         var context = context
-        for attempt in 1...2 {
-            let retry = await runOnce(request, context: context, buildID: buildID, environment: environment, mayRetry: attempt == 1, emit: emit)
+        let attempts = 3
+        for attempt in 1...attempts {
+            let retry = await runOnce(
+                request, context: context, buildID: buildID, environment: environment, mayRetry: attempt < attempts, emit: emit)
             guard retry else { return }
             context = nil
+            if (try? await Task.sleep(for: .milliseconds(100 * attempt))) == nil {
+                emit(.finished(.canceled))
+                return
+            }
         }
     }
 

@@ -7,19 +7,14 @@ public enum BuildxFixtures {
         Fixtures.repositoryRoot.appendingPathComponent("Tests/Doubles")
     }
 
-    /// SHA-256 hex of a string (context folder names), via python3's hashlib so the tests do not
-    /// reuse buildtop's own implementation.
-    public static func sha256(_ s: String) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", "import hashlib,sys;print(hashlib.sha256(sys.argv[1].encode()).hexdigest())", s]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-    }
+    /// SHA-256 hex digests of the names the fixtures use (context folder names, endpoint keys),
+    /// computed with python3's hashlib so the tests do not rely on buildtop's own implementation.
+    /// (No child process here: Foundation.Process spins in `waitUntilExit` on Linux.)
+    public static let sha256: [String: String] = [
+        "remote1": "e0de706a7deed95a1dbbd5165af012b68bed0d6d5b342ecee8522eaed74a2352",
+        "ssh1": "7f1a9ea7f2878068e404c37ec39590e9558746c4faaa6120aed9464fe7c36649",
+        "unix:///var/run/docker.sock": "13c4025c96f36e94b3481db3214765a35981f4e484bc53b1524d51c1ecaad5c6",
+    ]
 
     /// A docker config folder like a busy workstation's:
     /// - contexts `remote1` (tcp with TLS files) and `ssh1`;
@@ -36,10 +31,10 @@ public enum BuildxFixtures {
             try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try Data(text.utf8).write(to: url)
         }
-        let remote = try sha256("remote1")
+        let remote = sha256["remote1", default: ""]
         try write("contexts/meta/\(remote)/meta.json", #"{"Name":"remote1","Metadata":{"Description":"CI box"},"Endpoints":{"docker":{"Host":"tcp://127.0.0.1:1","SkipTLSVerify":false}}}"#)
         for f in ["ca.pem", "cert.pem", "key.pem"] { try write("contexts/tls/\(remote)/docker/\(f)", "-----BEGIN-----\n") }
-        let ssh = try sha256("ssh1")
+        let ssh = sha256["ssh1", default: ""]
         try write("contexts/meta/\(ssh)/meta.json", #"{"Name":"ssh1","Metadata":{},"Endpoints":{"docker":{"Host":"ssh://me@127.0.0.1","SkipTLSVerify":false}}}"#)
         try write(
             "buildx/instances/builder1",

@@ -163,7 +163,7 @@ public final class ChildProcess: @unchecked Sendable {
         while Date() < deadline {
             if condition(stderrSoFar) { return true }
             if !isRunning { return condition(stderrSoFar) }
-            try? await Task.sleep(for: .milliseconds(50))
+            if (try? await Task.sleep(for: .milliseconds(50))) == nil { return false }
         }
         return false
     }
@@ -177,11 +177,12 @@ public final class ChildProcess: @unchecked Sendable {
     public func wait(timeout: Double = 300) async -> ProcessResult {
         let deadline = Date().addingTimeInterval(timeout)
         while isRunning, Date() < deadline {
-            try? await Task.sleep(for: .milliseconds(20))
+            // A cancelled test stops waiting (and kills the child) instead of spinning.
+            if (try? await Task.sleep(for: .milliseconds(20))) == nil { break }
         }
         if isRunning {
             kill(pid, SIGKILL)
-            while isRunning { try? await Task.sleep(for: .milliseconds(20)) }
+            while isRunning { usleep(5000) }
         }
         // Grandchildren may keep the pipes open (a daemon started by a script): wait at most 5 s.
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
@@ -209,6 +210,39 @@ public final class ChildProcess: @unchecked Sendable {
     ) async throws -> ProcessResult {
         let p = try ChildProcess(executable, arguments, environment: environment, stdin: stdin, measureRSS: measureRSS, currentDirectory: currentDirectory)
         return await p.wait(timeout: timeout)
+    }
+
+    /// Runs to completion, blocking the calling thread (for `defer` blocks that cannot await);
+    /// output is discarded. Uses posix_spawn and waitpid: Foundation.Process's `waitUntilExit`
+    /// spins on Linux.
+    @discardableResult
+    public static func runBlocking(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) -> Int32 {
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        let argv = [executable] + arguments
+        let cArgs = argv.map { strdup($0) } + [nil]
+        let cEnv = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            for p in cArgs { free(p) }
+            for p in cEnv { free(p) }
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attr, &empty)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK))
+        var child: pid_t = 0
+        guard posix_spawn(&child, executable, &actions, &attr, cArgs, cEnv) == 0 else { return -1 }
+        var status: Int32 = 0
+        while waitpid(child, &status, 0) < 0, errno == EINTR {}
+        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 
     /// Runs `buildtop` with arguments.

@@ -128,23 +128,31 @@ import Testing
 
     /// Two processes switching the builder over and over never leave a partial `current`.
     @Test func concurrentUseNeverLeavesAPartialFile() async throws {
+        // The reader polls on its own thread (not the shared task pool) and stops whatever happens.
         let stop = ManagedFlag()
-        let reader = Task.detached { () -> (Int, Int) in
-            var reads = 0, bad = 0
-            let path = self.config.appendingPathComponent("buildx/current").path
+        let tally = Tally()
+        let finished = DispatchSemaphore(value: 0)
+        let path = config.appendingPathComponent("buildx/current").path
+        Thread.detachNewThread {
             while !stop.isSet {
                 if let d = FileManager.default.contents(atPath: path) {
-                    reads += 1
-                    if (try? JSONSerialization.jsonObject(with: d)) == nil { bad += 1 }
+                    tally.add(bad: (try? JSONSerialization.jsonObject(with: d)) == nil)
                 }
             }
-            return (reads, bad)
+            finished.signal()
         }
+        defer { stop.set() }
         async let a: [Int32] = { var s: [Int32] = []; for _ in 0..<15 { s.append(try await self.buildtop(["builders", "use", "builder1"], buildx: false).status) }; return s }()
         async let b: [Int32] = { var s: [Int32] = []; for _ in 0..<15 { s.append(try await self.buildtop(["builders", "use", "--default", "oldone"], buildx: false).status) }; return s }()
         let statuses = try await a + b
         stop.set()
-        let (reads, bad) = await reader.value
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async {
+                finished.wait()
+                c.resume()
+            }
+        }
+        let (reads, bad) = tally.value
         #expect(statuses.allSatisfy { $0 == 0 })
         #expect(reads > 0)
         #expect(bad == 0)
@@ -231,6 +239,15 @@ import Testing
         let unknown = try await buildtop(["build", "--progress=plain", "--builder", "nosuch", ctx.path], buildx: true)
         #expect(unknown.status == 1 && unknown.stderr.contains("no builder \"nosuch\" found"))
     }
+}
+
+/// Counts of reads and bad reads, shared with the reader thread.
+final class Tally: @unchecked Sendable {
+    private let lock = NSLock()
+    private var reads = 0
+    private var bad = 0
+    func add(bad isBad: Bool) { lock.withLock { reads += 1; if isBad { bad += 1 } } }
+    var value: (Int, Int) { lock.withLock { (reads, bad) } }
 }
 
 /// A flag shared between tasks.

@@ -74,7 +74,8 @@ import Testing
 
     @Test func hashIsTheFirstTwentyHexDigitsOfSHA256() throws {
         let key = "unix:///var/run/docker.sock"
-        #expect(BuildxStore.hash(key) == String(try BuildxFixtures.sha256(key).prefix(20)))
+        #expect(BuildxStore.hash(key) == String(try #require(BuildxFixtures.sha256[key]).prefix(20)))
+        #expect(EndpointSHA256.hexDigest(Array("remote1".utf8)) == BuildxFixtures.sha256["remote1"])
         #expect(BuildxStore.hash(key) == "13c4025c96f36e94b348")
     }
 

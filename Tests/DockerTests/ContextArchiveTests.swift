@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Docker
 #if canImport(Glibc)
 import Glibc
@@ -242,7 +243,7 @@ struct ContextArchiveTests {
         #expect(small.count % 512 == 0)
     }
 
-    @Test func gnuTarAcceptsTheArchive() throws {
+    @Test func gnuTarAcceptsTheArchive() async throws {
         let tar = "/usr/bin/tar"
         guard FileManager.default.isExecutableFile(atPath: tar) else { return }
         let folder = try makeContext()
@@ -250,16 +251,9 @@ struct ContextArchiveTests {
         let output = try TemporaryFolder()
         let tarFile = output.url("context.tar")
         try Data(try streamAll(archive, maxBytes: 4096)).write(to: tarFile)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tar)
-        process.arguments = ["-tf", tarFile.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let listing = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        let names = listing.split(separator: "\n").map(String.init)
+        let result = try await ChildProcess.run(tar, ["-tf", tarFile.path])
+        #expect(result.status == 0)
+        let names = result.stdout.split(separator: "\n").map(String.init)
         #expect(names.contains(Self.longName))
         #expect(names.contains(Self.longPath))
         #expect(names.contains("caf\u{E9}.txt"))

@@ -34,12 +34,7 @@ struct EngineLossTests {
         let start = try await ChildProcess.run(script, ["start"], environment: env, timeout: 120)
         defer {
             // Never leave the second engine behind, even when an expectation failed.
-            let stop = Process()
-            stop.executableURL = URL(fileURLWithPath: script)
-            stop.arguments = ["stop"]
-            stop.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
-            try? stop.run()
-            stop.waitUntilExit()
+            ChildProcess.runBlocking(script, ["stop"], environment: env)
             try? FileManager.default.removeItem(at: state)
         }
         #expect(start.status == 0, "\(start.stderr)")

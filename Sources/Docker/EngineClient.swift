@@ -116,17 +116,41 @@ public final class EngineClient: Sendable {
         }
     }
 
-    /// A request whose whole (small) response body is collected.
+    /// A request whose whole (small) response body is collected. A connection that closes before
+    /// any answer is tried again (three attempts in all): seen rarely under heavy parallel load as
+    /// "I/O on closed channel" right after connecting; these calls are safe to repeat.
     public func request(
         method: HTTPMethod, path: String, query: [(String, String)] = []
     ) async throws(EngineError) -> (status: Int, body: [UInt8]) {
-        do {
-            let conn = try await connect()
-            return try await conn.executeThenClose { inbound, outbound in
+        var attempt = 1
+        while true {
+            do {
+                return try await requestOnce(method: method, path: path, query: query)
+            } catch let failure as NoAnswer {
+                if attempt >= 3 || Task.isCancelled { throw connectionError(failure.underlying) }
+                try? await Task.sleep(for: .milliseconds(50 * attempt))
+                attempt += 1
+            } catch let e as EngineError {
+                throw e
+            } catch {
+                throw connectionError(error)
+            }
+        }
+    }
+
+    /// The connection failed before the engine answered anything.
+    struct NoAnswer: Error {
+        let underlying: any Error
+    }
+
+    private func requestOnce(method: HTTPMethod, path: String, query: [(String, String)]) async throws -> (status: Int, body: [UInt8]) {
+        let conn = try await connect()
+        return try await conn.executeThenClose { inbound, outbound in
+            var status = 0
+            var body: [UInt8] = []
+            do {
                 try await outbound.write(.head(self.head(method: method, path: path, query: query, chunked: false)))
                 try await outbound.write(.end(nil))
-                var status = 0
-                var body: [UInt8] = []
                 for try await part in inbound {
                     switch part {
                     case .head(let h): status = Int(h.status.code)
@@ -134,12 +158,12 @@ public final class EngineClient: Sendable {
                     case .end: return (status, body)
                     }
                 }
-                throw EngineError("the engine closed the connection before answering")
+            } catch {
+                if status == 0 { throw NoAnswer(underlying: error) }
+                throw error
             }
-        } catch let e as EngineError {
-            throw e
-        } catch {
-            throw connectionError(error)
+            if status == 0 { throw NoAnswer(underlying: EngineError("the engine closed the connection before answering")) }
+            throw EngineError("the engine closed the connection before answering")
         }
     }
 

@@ -52,7 +52,11 @@ public enum BuildPanel {
                 area = top
             }
         }
-        let rows = layoutRows(st, height: area.height, tail: state.tailLines)
+        // Client-side warnings (buildx's `WARNING: …` lines on stderr) stay at the bottom.
+        let clientWarnings = st.output.compactMap { $0.hasPrefix("WARNING: ") ? String($0.dropFirst(9)) : nil }.suffix(3)
+        let warningRows = min(clientWarnings.count, max(0, area.height - 2))
+        let rows = layoutRows(st, height: area.height - warningRows, tail: state.tailLines)
+            + clientWarnings.suffix(warningRows).map { Row.warning($0) }
         var y = area.y
         for row in rows {
             guard y < area.maxY else { break }

@@ -82,3 +82,15 @@ struct BuilderMenuTests {
         #expect(!text.contains("c create"))
     }
 }
+
+struct ClientWarningTests {
+    /// buildx's own warnings (stray `WARNING:` lines on stderr) show in the build's panel.
+    @Test func buildxWarningsShowInThePanel() throws {
+        var st = try UIFixtures.state([("simple", nil)], size: Size(width: 110, height: 20))
+        _ = st.builds[0].state.apply(.output("WARNING: No output specified with docker-container driver. Build result will only remain in the build cache."))
+        _ = st.builds[0].state.apply(.output("#0 building with \"b1\" instance"))
+        let text = UIFixtures.render(st).text()
+        #expect(text.contains("⚠ WARN: No output specified with docker-container driver."))
+        #expect(!text.contains("#0 building with"))
+    }
+}

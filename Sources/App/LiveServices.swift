@@ -23,6 +23,10 @@ extension RuntimeServices {
                 if request.builder?.isEmpty ?? true { request.builder = builderFlag }
                 let task = Task.detached { [request] in
                     let list = await discovery.discover(builderFlag: request.builder, details: false)
+                    if Task.isCancelled || terminator.isTerminated {
+                        post(.finished(.canceled))
+                        return
+                    }
                     let started = launcher.start(request, builders: list)
                     terminator.attach(started.terminate)
                     if control.attach(started.cancel) { await started.cancel() }
@@ -62,11 +66,26 @@ final class CancelControl: Sendable {
     }
 }
 
-/// Holds a started build's terminate action.
+/// Holds a started build's terminate action; a terminate asked for before the build started
+/// runs as soon as it does (sticky).
 final class TerminateControl: Sendable {
-    private let action = Mutex<(@Sendable () -> Void)?>(nil)
+    private let state = Mutex<(action: (@Sendable () -> Void)?, terminated: Bool)>((nil, false))
 
-    func attach(_ a: @escaping @Sendable () -> Void) { action.withLock { $0 = a } }
+    var isTerminated: Bool { state.withLock { $0.terminated } }
 
-    func terminate() { action.withLock { $0 }?() }
+    func attach(_ a: @escaping @Sendable () -> Void) {
+        let now = state.withLock { s -> Bool in
+            s.action = a
+            return s.terminated
+        }
+        if now { a() }
+    }
+
+    func terminate() {
+        let action = state.withLock { s -> (@Sendable () -> Void)? in
+            s.terminated = true
+            return s.action
+        }
+        action?()
+    }
 }

@@ -213,7 +213,13 @@ public final class Runtime {
             let task = h.task
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await task.value }
-                group.addTask { try? await Task.sleep(until: deadline) }
+                group.addTask {
+                    // Past the deadline: stop local work, which ends the build's task too.
+                    if (try? await Task.sleep(until: deadline)) != nil {
+                        h.terminate()
+                        task.cancel()
+                    }
+                }
                 await group.next()
                 group.cancelAll()
             }

@@ -66,6 +66,10 @@ public struct LineSplitter: Sendable, Equatable {
     /// Creates a splitter with no pending tails.
     public init() {}
 
+    init(tails: [Tail]) {
+        self.tails = tails
+    }
+
     /// Feeds a chunk; calls `emit` for each line it completes.
     public mutating func feed(_ c: LogChunk, _ emit: (LogLine) -> Void) {
         feed(stream: c.stream, time: c.time, data: c.data[...], emit)
@@ -164,7 +168,7 @@ public struct StepLog: Sendable, Equatable {
     /// Chunks held in memory.
     public var chunkCount: Int { store.count - head }
     /// True when nothing was ever logged.
-    public var isEmpty: Bool { totalLines == 0 && dataBytes == 0 && carry.partialLines.isEmpty }
+    public var isEmpty: Bool { totalLines == 0 && dataBytes == 0 && tailRefs.isEmpty }
 
     /// Appends a log delta (kept without copying); returns the number of newlines (completed lines) in it.
     @discardableResult
@@ -178,12 +182,9 @@ public struct StepLog: Sendable, Equatable {
         memoryNewlines += n
         let ti = tailRefs.firstIndex { $0.stream == sid }
         if n > 0, let last = chunk.lastIndex(of: 10) {
-            if last + 1 < chunk.count {
-                let ref = TailRef(stream: sid, chunk: index, offset: last + 1)
-                if let ti { tailRefs[ti] = ref } else { tailRefs.append(ref) }
-            } else if let ti {
-                tailRefs.remove(at: ti)
-            }
+            // A new tail goes last, as in LineSplitter: tails are ordered by where they began.
+            if let ti { tailRefs.remove(at: ti) }
+            if last + 1 < chunk.count { tailRefs.append(TailRef(stream: sid, chunk: index, offset: last + 1)) }
         } else if ti == nil {
             tailRefs.append(TailRef(stream: sid, chunk: index, offset: 0))
         }
@@ -241,33 +242,76 @@ public struct StepLog: Sendable, Equatable {
         lines(from: index).first
     }
 
-    /// The last `count` complete lines held in memory, splitting only the chunks needed.
+    /// The last `count` lines held in memory (with the flushed tails at the end), splitting only
+    /// the chunks needed: the window starts with each stream's real unfinished tail at that point.
     public func tail(_ count: Int) -> [LogLine] {
         guard count > 0 else { return [] }
-        // Walk back until the window holds enough newlines; lines that began before the window are
-        // cut, so take one more per stream and drop each stream's first line.
-        var need = count + 2
+        var need = count
         var j = chunkCount
         while j > 0, need > 0 {
             j -= 1
             need -= Int(store[head + j].newlines)
         }
-        if j == 0 {
-            let all = lines(from: 0)
-            return Array(all.suffix(count))
-        }
-        var seen = Set<Int>()
         var out: [LogLine] = []
-        let rest = forEachLine(fromChunk: j, splitter: LineSplitter()) { line in
-            if seen.insert(line.stream).inserted { return }  // may have begun before the window
-            out.append(line)
-        }
+        let rest = forEachLine(fromChunk: j, splitter: j == 0 ? carry : splitter(before: j)) { out.append($0) }
         if flushed { out += rest.partialLines }
         return Array(out.suffix(count))
     }
 
+    /// Each stream's unfinished tail just before in-memory chunk `j` (what splitting from the
+    /// start would hold there), found by walking back to each stream's last newline.
+    func splitter(before j: Int) -> LineSplitter {
+        let carried = carry.partialLines
+        var streams: [Int] = carried.map(\.stream)
+        for i in 0..<j where !streams.contains(Int(store[head + i].stream)) { streams.append(Int(store[head + i].stream)) }
+        // (begin position, carry order, tail); carry tails begin before every chunk.
+        var tails: [(Int, Int, LineSplitter.Tail)] = []
+        for s in streams {
+            var bytes: [UInt8] = []
+            var time: Timestamp?
+            var begin = -1
+            var i = j - 1
+            var pieces: [Int] = []
+            var newlineChunk: Int?
+            while i >= 0 {
+                let c = store[head + i]
+                if Int(c.stream) == s {
+                    if c.newlines > 0 {
+                        newlineChunk = i
+                        break
+                    }
+                    pieces.append(i)
+                }
+                i -= 1
+            }
+            if let k = newlineChunk {
+                let c = store[head + k]
+                if let last = c.data.lastIndex(of: 10), last + 1 < c.data.count {
+                    bytes += c.data[(last + 1)...]
+                    time = c.time
+                    begin = k
+                }
+            } else if let t = carried.first(where: { $0.stream == s }) {
+                bytes = t.text
+                time = t.time
+            }
+            for p in pieces.reversed() {
+                if time == nil {
+                    time = store[head + p].time
+                    begin = p
+                }
+                bytes += store[head + p].data
+            }
+            guard let time, !(bytes.isEmpty && begin >= 0) else { continue }
+            let order = carried.firstIndex { $0.stream == s } ?? 0
+            tails.append((begin, order, LineSplitter.Tail(stream: s, time: time, bytes: bytes)))
+        }
+        tails.sort { ($0.0, $0.1) < ($1.0, $1.1) }
+        return LineSplitter(tails: tails.map(\.2))
+    }
+
     /// Unfinished tails exist (cheap, unlike `partialLines`).
-    public var hasPartial: Bool { !flushed && (!tailRefs.isEmpty || !carry.partialLines.isEmpty) }
+    public var hasPartial: Bool { !flushed && !tailRefs.isEmpty }
 
     /// Unfinished tails, one per stream that has one, in the order they began.
     public var partialLines: [LogLine] {
@@ -296,8 +340,6 @@ public struct StepLog: Sendable, Equatable {
             }
             out.append(LogLine(stream: Int(ref.stream), time: time, text: text))
         }
-        // Tails carried over from spilled chunks whose stream has not written since.
-        for c in carried where !tailRefs.contains(where: { Int($0.stream) == c.stream }) { out.append(c) }
         return out
     }
 

@@ -17,8 +17,9 @@ public final class BuildxDriver: Sendable {
     public let grace: (interrupt: Duration, terminate: Duration)
     private let cancelState = Mutex<(requested: Bool, waiter: AsyncStream<Void>.Continuation?)>((false, nil))
     private let cancelStream: AsyncStream<Void>
-    /// buildx's process (group) id while it runs, and the metadata file it writes.
-    private let running = Mutex<(pid: pid_t?, metadata: String?)>((nil, nil))
+    /// buildx's process (group) id while it runs, the metadata file it writes, and whether it
+    /// must die as soon as it exists.
+    private let running = Mutex<(pid: pid_t?, metadata: String?, terminated: Bool)>((nil, nil, false))
 
     /// Creates a driver for one build.
     public init(cli: BuildxCLI, grace: (interrupt: Duration, terminate: Duration) = (.seconds(10), .seconds(5))) {
@@ -80,7 +81,10 @@ public final class BuildxDriver: Sendable {
     /// Kills buildx and everything in its process group now (SIGKILL) and removes the metadata
     /// file: for leaving at once (a second Ctrl-C, or a quit that cannot wait).
     public func terminateNow() {
-        let (pid, metadata) = running.withLock { ($0.pid, $0.metadata) }
+        let (pid, metadata) = running.withLock { s -> (pid_t?, String?) in
+            s.terminated = true
+            return (s.pid, s.metadata)
+        }
         if let pid, pid > 0 { killpg(pid, SIGKILL) }
         if let metadata { unlink(metadata) }
     }
@@ -99,10 +103,20 @@ public final class BuildxDriver: Sendable {
     private func run(_ request: BuildRequest, emit: @escaping @Sendable (DriverEvent) -> Void) async {
         let metadata = FileManager.default.temporaryDirectory
             .appendingPathComponent("buildtop-metadata-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).json").path
-        running.withLock { $0.metadata = metadata }
+        let terminated = running.withLock { s -> Bool in
+            s.metadata = metadata
+            return s.terminated
+        }
+        if terminated {
+            emit(.finished(.canceled))
+            return
+        }
         defer {
             unlink(metadata)
-            running.withLock { $0 = (nil, nil) }
+            running.withLock { s in
+                s.pid = nil
+                s.metadata = nil
+            }
         }
         let args = cli.arguments(Self.arguments(for: request, metadataFile: metadata))
         var options = PlatformOptions()
@@ -138,7 +152,11 @@ public final class BuildxDriver: Sendable {
             input: input, output: .discarded, error: .sequence
         ) { execution in
             let pid = execution.processIdentifier.value
-            self.running.withLock { $0.pid = pid }
+            let late = self.running.withLock { s -> Bool in
+                s.pid = pid
+                return s.terminated
+            }
+            if late { killpg(pid, SIGKILL) }
             collector.emit(.started(ref: "pid \(pid)"))
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {

@@ -202,7 +202,19 @@ struct JSONReader {
             i += 5
             return false
         }
+        if incompleteLiteral() { throw JSONError(message: "unexpected end", offset: p.count) }
         throw fail("expected true or false")
+    }
+
+    /// True when what is left is the start of `true`, `false` or `null` (more bytes may finish it).
+    func incompleteLiteral() -> Bool {
+        let rest = p.count - i
+        guard rest > 0, rest < 5 else { return false }
+        for word in ["true", "false", "null"] {
+            let bytes = Array(word.utf8)
+            if rest < bytes.count, (0..<rest).allSatisfy({ p[i + $0] == bytes[$0] }) { return true }
+        }
+        return false
     }
 
     /// Skips any value.
@@ -213,7 +225,11 @@ struct JSONReader {
         case 123: try readObject { (r, _) throws(JSONError) in try r.skipValue() }
         case 91: try readArray { (r) throws(JSONError) in try r.skipValue() }
         case 116, 102: _ = try readBool()
-        case 110: guard readNull() else { throw fail("invalid literal") }
+        case 110:
+            guard readNull() else {
+                if incompleteLiteral() { throw JSONError(message: "unexpected end", offset: p.count) }
+                throw fail("invalid literal")
+            }
         default:
             let start = i
             while i < p.count, let ch = Optional(p[i]), ch == 45 || ch == 43 || ch == 46 || ch == 101 || ch == 69 || (ch >= 48 && ch <= 57) {

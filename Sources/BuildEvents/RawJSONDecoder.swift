@@ -93,16 +93,29 @@ public struct RawJSONDecoder: Sendable {
                     emit(.status(status))
                     pos = r.i
                 } catch {
-                    if error.offset >= n || RawJSONDecoder.valueEnd(buf, from: pos) == nil {
+                    if error.offset >= n {
+                        // Ran out of bytes: more may come (or the stream was cut).
                         if final {
                             emit(.malformed("truncated JSON value at end of stream (\(n - pos) bytes)"))
                             pos = n
                         }
                         break
                     }
-                    let end = RawJSONDecoder.valueEnd(buf, from: pos) ?? n
-                    emit(.malformed("invalid rawjson status: \(error)"))
-                    pos = end
+                    // A syntax error inside the data: skip the value when it closes, otherwise the
+                    // line is a stray line that happens to start with `{` (it must not hold back
+                    // the rest of the stream).
+                    if let end = RawJSONDecoder.valueEnd(buf, from: pos) {
+                        emit(.malformed("invalid rawjson status: \(error)"))
+                        pos = end
+                        continue
+                    }
+                    var e = pos
+                    while e < n, buf[e] != 10 { e += 1 }
+                    if e == n, !final { break }
+                    var line = String(decoding: buf[pos..<e], as: UTF8.self)
+                    if line.hasSuffix("\r") { line.removeLast() }
+                    emit(RawJSONDecoder.classify(line))
+                    pos = min(e + 1, n)
                 }
                 continue
             }

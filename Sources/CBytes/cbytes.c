@@ -70,7 +70,7 @@ size_t cbytes_base64_blocks(const uint8_t *src, size_t len, uint8_t *dst) {
     return has_avx2() ? decode_avx2(src, len, dst) : 0;
 }
 
-__attribute__((target("avx2"))) static size_t count_avx2(const uint8_t *p, size_t n, uint8_t byte) {
+__attribute__((target("avx2,popcnt"))) static size_t count_avx2(const uint8_t *p, size_t n, uint8_t byte) {
     const __m256i needle = _mm256_set1_epi8((char)byte);
     size_t i = 0, count = 0;
     while (i + 32 <= n) {

@@ -8,10 +8,14 @@ import NIOSSL
 public struct EngineError: Error, CustomStringConvertible, Equatable {
     /// The message.
     public let description: String
+    /// The request body could not be read (e.g. a file of the build context became unreadable):
+    /// the user's input, not the engine.
+    public var isBodyError = false
 
     /// Creates an error.
-    public init(_ description: String) {
+    public init(_ description: String, isBodyError: Bool = false) {
         self.description = description
+        self.isBodyError = isBodyError
     }
 }
 
@@ -116,6 +120,9 @@ public final class EngineClient: Sendable {
         }
     }
 
+    /// The start of the error for a connection that closed before the request head went out.
+    public static let closedBeforeRequest = "the connection closed before the request was sent"
+
     /// A request whose whole (small) response body is collected. A connection that closes before
     /// any answer is tried again (three attempts in all): seen rarely under heavy parallel load as
     /// "I/O on closed channel" right after connecting; these calls are safe to repeat.
@@ -191,18 +198,28 @@ public final class EngineClient: Sendable {
                         do {
                             try await outbound.write(.head(head))
                         } catch {
-                            throw EngineError("the connection closed before the request was sent (\(Self.shortReason(error)))")
+                            throw EngineError("\(Self.closedBeforeRequest) (\(Self.shortReason(error)))")
                         }
                         try await withThrowingTaskGroup(of: Void.self) { group in
+                            let channel = conn.channel
                             group.addTask {
-                                // Errors writing the body surface through the response (or its absence).
+                                // Errors writing the body surface through the response (or its absence);
+                                // a body that cannot be read closes the connection and is reported as such.
                                 do {
-                                    while let chunk = try await NIOThreadPool.singleton.runIfActive({ try box.next() }) {
+                                    while true {
+                                        let chunk: [UInt8]?
+                                        do {
+                                            chunk = try await NIOThreadPool.singleton.runIfActive({ try box.next() })
+                                        } catch {
+                                            if Task.isCancelled { return }
+                                            box.failure = EngineError("the build context could not be sent: \(error)", isBodyError: true)
+                                            channel.close(promise: nil)
+                                            return
+                                        }
+                                        guard let chunk else { break }
                                         try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: chunk))))
                                     }
                                     try await outbound.write(.end(nil))
-                                } catch let error as EngineError {
-                                    throw error
                                 } catch {
                                     if Task.isCancelled { return }
                                     throw error
@@ -223,10 +240,12 @@ public final class EngineClient: Sendable {
                                     if ended { break }
                                 }
                             } catch {
+                                if let failure = box.failure { throw failure }
                                 let phase = answered ? "while reading the response" : "before the engine answered"
                                 throw EngineError("the connection failed \(phase) (\(Self.shortReason(error)))")
                             }
                             group.cancelAll()
+                            if let failure = box.failure { throw failure }
                             if !ended { throw EngineError("the engine closed the connection") }
                             // Collect a writer failure only if it was a context error (a real user error).
                             while let result = await group.nextResult() {
@@ -332,8 +351,16 @@ public final class EngineClient: Sendable {
 
 /// Hands a non-Sendable body source to the thread pool; it is only ever used by one task at a time
 /// (the writer loop awaits each chunk before asking for the next).
-final class BodyBox: @unchecked Sendable {
+final class BodyBox: @unchecked Sendable {  // `source` is read by one task at a time; `failure` under `lock`
     let source: (any RequestBodySource)?
+    private let lock = NSLock()
+    private var storedFailure: EngineError?
+
+    /// Why the body could not be read, once it could not.
+    var failure: EngineError? {
+        get { lock.withLock { storedFailure } }
+        set { lock.withLock { storedFailure = newValue } }
+    }
 
     init(_ source: (any RequestBodySource)?) {
         self.source = source

@@ -1,12 +1,16 @@
 import BuildEvents
 import BuildModel
 import Foundation
+import Synchronization
 
 /// Runs builds on the Docker Engine's built-in BuildKit through `POST /build?version=2` with the
 /// context sent as a streamed tar body (no session), and cancels them by build id.
 public struct EngineDriver: Sendable {
     /// The engine connection.
     public let client: EngineClient
+    /// Cancels asked for, by build id: the engine ignores a cancel for a build it has not
+    /// registered yet, so one asked for early is sent again once the engine answers.
+    private let canceled = CanceledBuilds()
 
     /// Creates a driver for an engine.
     public init(client: EngineClient) {
@@ -91,6 +95,7 @@ public struct EngineDriver: Sendable {
 
     /// Asks the engine to cancel a build.
     public func cancel(buildID: String) async throws(EngineError) {
+        canceled.insert(buildID)
         try await client.cancelBuild(id: buildID)
     }
 
@@ -125,6 +130,10 @@ public struct EngineDriver: Sendable {
             emit(.finished(.failed(why)))
             return false
         }
+        if canceled.contains(buildID) {
+            emit(.finished(.canceled))
+            return false
+        }
         let archive: ContextArchive
         do {
             archive = try (context ?? Self.prepare(request)).take()
@@ -148,7 +157,13 @@ public struct EngineDriver: Sendable {
                 switch part {
                 case .head(let s):
                     status = s
-                    if s == 200 { emit(.started(ref: buildID)) }
+                    if s == 200 {
+                        emit(.started(ref: buildID))
+                        if canceled.contains(buildID) {
+                            let client = self.client
+                            Task { try? await client.cancelBuild(id: buildID) }
+                        }
+                    }
                 case .body(let bytes):
                     if status != 200 {
                         errorBody += bytes
@@ -161,6 +176,10 @@ public struct EngineDriver: Sendable {
             }
             sawEnd = true
         } catch let e as EngineError {
+            if e.isBodyError {
+                emit(.finished(.failed(e.description)))
+                return false
+            }
             if status == 200 {
                 for item in decoder.finish() { handle(item, emit: emit, failure: &failure, imageID: &imageID) }
                 if failure == nil {
@@ -168,7 +187,9 @@ public struct EngineDriver: Sendable {
                     return false
                 }
             } else {
-                if status == 0, mayRetry, !Task.isCancelled, !e.description.hasPrefix("cannot connect") { return true }
+                // Only a connection that closed before the request went out is retried: later, the
+                // engine may already be building this id.
+                if status == 0, mayRetry, !Task.isCancelled, e.description.hasPrefix(EngineClient.closedBeforeRequest) { return true }
                 emit(.finished(.failed(e.description)))
                 return false
             }
@@ -235,4 +256,13 @@ final class ArchiveBody: RequestBodySource {
     func readChunk() throws -> [UInt8]? {
         try archive.nextChunk(maxBytes: 256 * 1024)
     }
+}
+
+/// Build ids a cancel was asked for.
+final class CanceledBuilds: Sendable {
+    private let ids = Mutex<Set<String>>([])
+
+    func insert(_ id: String) { ids.withLock { _ = $0.insert(id) } }
+
+    func contains(_ id: String) -> Bool { ids.withLock { $0.contains(id) } }
 }

@@ -202,6 +202,7 @@ struct BuildCommand: AsyncParsableCommand {
                 if asked {
                     FDWriter.stderr.write("\nbuildtop: interrupted again, exiting without waiting\n")
                     started.terminate()
+                    spill.remove()
                     Foundation.exit(130)
                 }
                 asked = true

@@ -90,6 +90,23 @@ struct RawJSONTests {
         #expect(expected.count > 40)
     }
 
+    /// A stray line that starts with `{` but never closes does not hold back what follows; a value
+    /// cut inside a literal (`tr…`) waits for the rest.
+    @Test func strayBraceLineAndCutLiterals() throws {
+        let value = #"{"vertexes":[{"digest":"sha256:a","name":"x","cached":true}]}"#
+        let items = RawJSONDecoder.decodeAll(Array("{ this is not json\n\(value)\n".utf8))
+        #expect(items.count == 2)
+        #expect(items.first == .text("{ this is not json"))
+        guard case .status = items.last else { Issue.record("the status after the stray line was lost"); return }
+        let bytes = Array(value.utf8)
+        let cut = value.range(of: "tr").map { value.utf8.distance(from: value.utf8.startIndex, to: $0.upperBound) } ?? 0
+        var d = RawJSONDecoder()
+        #expect(d.feed(bytes[..<cut]).isEmpty)
+        let rest = d.feed(bytes[cut...]) + d.finish()
+        guard rest.count == 1, case .status(let st) = rest[0] else { Issue.record("the cut value did not complete: \(rest)"); return }
+        #expect(st.vertexes.first?.cached == true)
+    }
+
     /// Stray lines are kept as text or errors; garbage and truncation are reported, never a crash.
     @Test func strayLinesAndGarbage() {
         let input = """

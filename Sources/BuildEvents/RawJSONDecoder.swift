@@ -109,26 +109,28 @@ public struct RawJSONDecoder: Sendable {
                         pos = end
                         continue
                     }
-                    var e = pos
-                    while e < n, buf[e] != 10 { e += 1 }
-                    if e == n, !final { break }
-                    var line = String(decoding: buf[pos..<e], as: UTF8.self)
-                    if line.hasSuffix("\r") { line.removeLast() }
-                    emit(RawJSONDecoder.classify(line))
-                    pos = min(e + 1, n)
+                    guard let next = strayLine(buf, at: pos, final: final, emit) else { break }
+                    pos = next
                 }
                 continue
             }
-            // A stray text line.
-            var e = pos
-            while e < n, buf[e] != 10 { e += 1 }
-            if e == n, !final { break }
-            var line = String(decoding: buf[pos..<e], as: UTF8.self)
-            if line.hasSuffix("\r") { line.removeLast() }
-            emit(RawJSONDecoder.classify(line))
-            pos = min(e + 1, n)
+            guard let next = strayLine(buf, at: pos, final: final, emit) else { break }
+            pos = next
         }
         return pos
+    }
+
+    /// Emits the text line at `pos` (a stray line) and returns where the next one starts; nil when
+    /// the line is not finished yet (and more bytes may come).
+    static func strayLine(_ buf: UnsafeBufferPointer<UInt8>, at pos: Int, final: Bool, _ emit: (StreamItem) -> Void) -> Int? {
+        let n = buf.count
+        var e = pos
+        while e < n, buf[e] != 10 { e += 1 }
+        if e == n, !final { return nil }
+        var line = String(decoding: buf[pos..<e], as: UTF8.self)
+        if line.hasSuffix("\r") { line.removeLast() }
+        emit(RawJSONDecoder.classify(line))
+        return min(e + 1, n)
     }
 
     /// A stray line: `ERROR: x` (buildx's final error line) becomes `.error(x)`.

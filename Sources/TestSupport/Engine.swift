@@ -100,12 +100,8 @@ public final class ChildProcess: @unchecked Sendable {
         for sig in [SIGINT, SIGTERM, SIGPIPE, SIGCHLD, SIGHUP] { sigaddset(&dflt, sig) }
         posix_spawnattr_setsigdefault(&attr, &dflt)
         posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let cArgs = argv.map { strdup($0) } + [nil]
-        let cEnv = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            for p in cArgs { free(p) }
-            for p in cEnv { free(p) }
-        }
+        let (cArgs, cEnv) = Self.cStrings(argv, env)
+        defer { Self.free(cArgs, cEnv) }
         var child: pid_t = 0
         let rc = posix_spawn(&child, argv[0], &actions, &attr, cArgs, cEnv)
         let spawned = child
@@ -149,6 +145,15 @@ public final class ChildProcess: @unchecked Sendable {
             let code: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
             lock.withLock { exitStatus = code }
         }
+    }
+
+    /// argv and environment as C strings for posix_spawn (free them with `free`).
+    static func cStrings(_ argv: [String], _ env: [String: String]) -> ([UnsafeMutablePointer<CChar>?], [UnsafeMutablePointer<CChar>?]) {
+        (argv.map { strdup($0) } + [nil], env.map { strdup("\($0.key)=\($0.value)") } + [nil])
+    }
+
+    static func free(_ args: [UnsafeMutablePointer<CChar>?], _ env: [UnsafeMutablePointer<CChar>?]) {
+        for p in args + env { Glibc.free(p) }
     }
 
     /// True until the process has exited.
@@ -219,13 +224,8 @@ public final class ChildProcess: @unchecked Sendable {
     public static func runBlocking(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) -> Int32 {
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
-        let argv = [executable] + arguments
-        let cArgs = argv.map { strdup($0) } + [nil]
-        let cEnv = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            for p in cArgs { free(p) }
-            for p in cEnv { free(p) }
-        }
+        let (cArgs, cEnv) = Self.cStrings([executable] + arguments, env)
+        defer { Self.free(cArgs, cEnv) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

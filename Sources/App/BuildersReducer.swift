@@ -46,8 +46,7 @@ extension AppState {
     mutating func builderCommandFinished(_ command: BuilderCommand, _ entry: CommandLogEntry) -> [Effect] {
         commandLog.append(entry)
         if commandLog.count > 50 { commandLog.removeFirst(commandLog.count - 50) }
-        let last = entry.output.split(separator: "\n").last.map(String.init) ?? ""
-        message = entry.succeeded ? "done: \(entry.command)" : "failed: \(last)"
+        message = entry.succeeded ? "done: \(entry.command)" : "failed: \(entry.errorMessage)"
         if case .builders(var menu) = mode {
             if case .inspect = command { menu.detail = entry.output } else if case .bootstrap = command { menu.detail = entry.output } else { menu.detail = nil }
             mode = .builders(menu)
@@ -62,22 +61,12 @@ extension AppState {
             message = "still looking for builders…"
             return []
         }
-        if list.buildxVersion == nil, case .setAlias(true) = command {
-            commandLog.append(CommandLogEntry(
-                command: "docker buildx install", succeeded: false,
-                output: "ERROR: buildx is not installed: with the alias, `docker build` would fail; install the docker-buildx plugin first"))
-            message = "buildx is not installed: the alias would break docker build"
-            return []
-        }
-        if list.buildxVersion == nil, !command.worksWithoutBuildx {
-            let shown = "docker buildx " + command.buildxArguments.joined(separator: " ")
-            commandLog.append(CommandLogEntry(
-                command: shown, succeeded: false,
-                output: "ERROR: `docker buildx \(command.buildxArguments.first ?? "")` needs buildx, which is not installed (install the docker-buildx plugin)"))
+        if list.buildxVersion == nil, let why = command.refusalWithoutBuildx {
+            commandLog.append(CommandLogEntry(command: command.commandLine, succeeded: false, output: "ERROR: \(why)"))
             message = "buildx is not installed: \(command.buildxArguments.first ?? "this") needs it"
             return []
         }
-        message = "running: docker buildx \(command.buildxArguments.joined(separator: " "))"
+        message = "running: \(command.commandLine)"
         return [.runBuilderCommand(command)]
     }
 

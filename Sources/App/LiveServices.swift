@@ -17,22 +17,20 @@ extension RuntimeServices {
         let launcher = BuildLauncher(discovery: discovery)
         return RuntimeServices(
             startBuild: { _, request, post in
-                let control = CancelControl()
-                let terminator = TerminateControl()
+                let control = BuildControl()
                 var request = request
                 if request.builder?.isEmpty ?? true { request.builder = builderFlag }
                 let task = Task.detached { [request] in
                     let list = await discovery.discover(builderFlag: request.builder, details: false)
-                    if Task.isCancelled || terminator.isTerminated {
+                    if Task.isCancelled || control.isTerminated {
                         post(.finished(.canceled))
                         return
                     }
                     let started = launcher.start(request, builders: list)
-                    terminator.attach(started.terminate)
-                    if control.attach(started.cancel) { await started.cancel() }
+                    await control.attach(started)
                     for await e in started.events { post(e) }
                 }
-                return BuildHandle(cancel: { await control.cancel() }, task: task, terminate: { terminator.terminate() })
+                return BuildHandle(cancel: { await control.cancel() }, task: task, terminate: { control.terminate() })
             },
             themeDirectories: themeDirectories, environment: env, clock: clock,
             discoverBuilders: { await discovery.discover(builderFlag: builderFlag) },
@@ -43,48 +41,45 @@ extension RuntimeServices {
     }
 }
 
-/// Holds a started build's cancel action; a cancel asked for before the build started runs as
-/// soon as it does.
-final class CancelControl: Sendable {
-    private let state = Mutex<(action: (@Sendable () async -> Void)?, requested: Bool)>((nil, false))
+/// A build's cancel and terminate, before and after it starts: a request made before the build
+/// started is carried out as soon as it does.
+final class BuildControl: Sendable {
+    private struct State {
+        var cancel: (@Sendable () async -> Void)?
+        var terminate: (@Sendable () -> Void)?
+        var cancelRequested = false
+        var terminated = false
+    }
 
-    /// Stores the action; true when a cancel was already requested.
-    func attach(_ action: @escaping @Sendable () async -> Void) -> Bool {
-        state.withLock { s in
-            s.action = action
-            return s.requested
+    private let state = Mutex(State())
+
+    var isTerminated: Bool { state.withLock { $0.terminated } }
+
+    /// The build started: keep its controls and catch up on what was asked meanwhile.
+    func attach(_ started: BuildLauncher.Started) async {
+        let (cancel, terminate) = state.withLock { s -> (Bool, Bool) in
+            s.cancel = started.cancel
+            s.terminate = started.terminate
+            return (s.cancelRequested, s.terminated)
         }
+        if terminate { started.terminate() }
+        if cancel { await started.cancel() }
     }
 
     /// Cancels now, or as soon as the build starts.
     func cancel() async {
         let action = state.withLock { s -> (@Sendable () async -> Void)? in
-            s.requested = true
-            return s.action
+            s.cancelRequested = true
+            return s.cancel
         }
         await action?()
     }
-}
 
-/// Holds a started build's terminate action; a terminate asked for before the build started
-/// runs as soon as it does (sticky).
-final class TerminateControl: Sendable {
-    private let state = Mutex<(action: (@Sendable () -> Void)?, terminated: Bool)>((nil, false))
-
-    var isTerminated: Bool { state.withLock { $0.terminated } }
-
-    func attach(_ a: @escaping @Sendable () -> Void) {
-        let now = state.withLock { s -> Bool in
-            s.action = a
-            return s.terminated
-        }
-        if now { a() }
-    }
-
+    /// Stops local work now, or as soon as the build starts.
     func terminate() {
         let action = state.withLock { s -> (@Sendable () -> Void)? in
             s.terminated = true
-            return s.action
+            return s.terminate
         }
         action?()
     }

@@ -29,11 +29,20 @@ public enum BuilderCommand: Sendable, Equatable {
         }
     }
 
-    /// True when buildtop can do it without buildx (writing buildx's files as buildx does).
-    public var worksWithoutBuildx: Bool {
+    /// The command line as shown in the command log (`docker buildx use --default b1`).
+    public var commandLine: String {
+        (["docker", "buildx"] + buildxArguments).map(ShellQuote.quote).joined(separator: " ")
+    }
+
+    /// Why it cannot run when buildx is not installed; nil when buildtop can do it itself
+    /// (writing buildx's files as buildx does). One rule for the CLI and the menu.
+    public var refusalWithoutBuildx: String? {
         switch self {
-        case .use, .setAlias, .inspect: true
-        default: false
+        case .use, .inspect, .setAlias(false): nil
+        case .setAlias(true):
+            "buildx is not installed: with the alias `docker build` would fail; install the docker-buildx plugin first"
+        default:
+            "`docker buildx \(buildxArguments.first ?? "")` needs buildx, which is not installed (install the docker-buildx plugin)"
         }
     }
 
@@ -112,5 +121,26 @@ public struct CommandLogEntry: Sendable, Equatable {
         self.command = command
         self.succeeded = succeeded
         self.output = output
+    }
+
+    /// The error in a command's output: its last `ERROR: ` line without the prefix (as buildx
+    /// prints it), else its last non-blank line; nil when there is none.
+    public static func errorLine(_ text: String) -> String? {
+        let lines = text.split(separator: "\n").map(String.init)
+        if let e = lines.last(where: { $0.hasPrefix("ERROR: ") }) { return String(e.dropFirst(7)) }
+        return lines.last(where: { $0.contains { $0 != " " && $0 != "\t" } })
+    }
+
+    /// What went wrong, in one line.
+    public var errorMessage: String { Self.errorLine(output) ?? "\(command) failed" }
+}
+
+/// POSIX shell quoting for showing commands.
+public enum ShellQuote {
+    /// `s` as a shell word: unchanged when it is safe, else in single quotes.
+    public static func quote(_ s: String) -> String {
+        let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%+=:,./-_")
+        if !s.isEmpty, s.allSatisfy({ safe.contains($0) }) { return s }
+        return "'" + s.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
     }
 }

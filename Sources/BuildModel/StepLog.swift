@@ -262,8 +262,10 @@ public struct StepLog: Sendable, Equatable {
     /// start would hold there), found by walking back to each stream's last newline.
     func splitter(before j: Int) -> LineSplitter {
         let carried = carry.partialLines
-        var streams: [Int] = carried.map(\.stream)
-        for i in 0..<j where !streams.contains(Int(store[head + i].stream)) { streams.append(Int(store[head + i].stream)) }
+        // A stream with a tail at `j` still has one at the end (a tail ref) or ends it inside the
+        // window: no need to look at the chunks before the window for this (tail runs per frame).
+        var streams: [Int] = tailRefs.map { Int($0.stream) }
+        for i in j..<chunkCount where !streams.contains(Int(store[head + i].stream)) { streams.append(Int(store[head + i].stream)) }
         // (begin position, carry order, tail); carry tails begin before every chunk.
         var tails: [(Int, Int, LineSplitter.Tail)] = []
         for s in streams {

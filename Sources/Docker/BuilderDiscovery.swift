@@ -67,7 +67,8 @@ public struct BuilderDiscovery: Sendable {
 
     /// Builders from the files alone (no buildx, no engine): store instances sorted by name, then
     /// contexts sorted by name, a context hidden by an instance of the same name.
-    public func storeBuilders(problems: inout [String]) -> [Builder] {
+    public func storeBuilders(problems: inout [String], contexts: DockerContexts? = nil) -> [Builder] {
+        let contexts = contexts ?? self.contexts
         let store = self.store
         let instances = store.instances(problems: &problems)
         var builders = instances.map { i in
@@ -92,7 +93,7 @@ public struct BuilderDiscovery: Sendable {
     public func discover(builderFlag: String?, details: Bool = true) async -> BuilderList {
         var problems: [String] = []
         let contexts = self.contexts
-        var builders = storeBuilders(problems: &problems)
+        var builders = storeBuilders(problems: &problems, contexts: contexts)
         let cli = self.cli
         var buildxVersion: String?
         if let cli { buildxVersion = await cli.installedVersion(configDirectory: contexts.configDirectory) }

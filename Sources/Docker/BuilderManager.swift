@@ -22,15 +22,15 @@ public struct BuilderManager: Sendable {
             if !out.stderr.isEmpty { text += (text.isEmpty || text.hasSuffix("\n") ? "" : "\n") + out.stderr }
             return CommandLogEntry(command: out.command, succeeded: out.succeeded, output: text)
         }
-        let shown = (["docker", "buildx"] + command.buildxArguments).map(ShellQuote.quote).joined(separator: " ")
+        let shown = command.commandLine
+        if let why = command.refusalWithoutBuildx {
+            return CommandLogEntry(command: shown, succeeded: false, output: "ERROR: \(why)")
+        }
         do throws(BuildxStore.StoreError) {
             switch command {
             case .use(let name, let global, let makeDefault):
                 let done = try use(name, global: global, makeDefault: makeDefault)
                 return CommandLogEntry(command: shown, succeeded: true, output: done)
-            case .setAlias(true):
-                throw BuildxStore.StoreError(
-                    "buildx is not installed: with the alias `docker build` would fail; install the docker-buildx plugin first")
             case .setAlias(let on):
                 let dir = discovery.contexts.configDirectory
                 try DockerConfigFile.setBuildxAlias(on, configDirectory: dir)
@@ -43,8 +43,7 @@ public struct BuilderManager: Sendable {
                 guard let b = list.builder(named: name) else { throw BuildxStore.StoreError("no builder \"\(name)\" found") }
                 return CommandLogEntry(command: shown, succeeded: true, output: Self.inspectText(b))
             default:
-                throw BuildxStore.StoreError(
-                    "`docker buildx \(command.buildxArguments.first ?? "")` needs buildx, which is not installed (install the docker-buildx plugin)")
+                throw BuildxStore.StoreError("`docker buildx \(command.buildxArguments.first ?? "")` needs buildx")  // refused above
             }
         } catch {
             return CommandLogEntry(command: shown, succeeded: false, output: "ERROR: \(error.description)")

@@ -55,12 +55,7 @@ public struct BuildxCLI: Sendable {
         public var succeeded: Bool { status == 0 }
 
         /// The error line buildx printed (`ERROR: ` removed), or a description of the failure.
-        public var errorMessage: String {
-            let lines = stderr.split(separator: "\n").map(String.init)
-            if let e = lines.last(where: { $0.hasPrefix("ERROR: ") }) { return String(e.dropFirst(7)) }
-            if let last = lines.last(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) { return last }
-            return "exit status \(status)"
-        }
+        public var errorMessage: String { CommandLogEntry.errorLine(stderr) ?? "exit status \(status)" }
     }
 
     /// The full argument list for `buildx` arguments.
@@ -178,15 +173,5 @@ public struct BuildxCLI: Sendable {
             if let key = Subprocess.Environment.Key(rawValue: k) { map[key] = v }
         }
         return .custom(map)
-    }
-}
-
-/// POSIX shell quoting for showing commands.
-public enum ShellQuote {
-    /// `s` as a shell word: unchanged when it is safe, else in single quotes.
-    public static func quote(_ s: String) -> String {
-        let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%+=:,./-_")
-        if !s.isEmpty, s.allSatisfy({ safe.contains($0) }) { return s }
-        return "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }

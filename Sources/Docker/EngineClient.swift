@@ -6,16 +6,26 @@ import NIOSSL
 
 /// A failure talking to the Docker Engine, as one line for the user.
 public struct EngineError: Error, CustomStringConvertible, Equatable {
+    /// What went wrong, where callers act on it.
+    public enum Kind: Sendable, Equatable {
+        /// Any other failure.
+        case other
+        /// The connection closed before the request head went out: nothing reached the engine.
+        case closedBeforeRequest
+        /// The request body could not be read (e.g. a file of the build context became
+        /// unreadable): the user's input, not the engine.
+        case bodyUnreadable
+    }
+
     /// The message.
     public let description: String
-    /// The request body could not be read (e.g. a file of the build context became unreadable):
-    /// the user's input, not the engine.
-    public var isBodyError = false
+    /// What went wrong.
+    public var kind: Kind
 
     /// Creates an error.
-    public init(_ description: String, isBodyError: Bool = false) {
+    public init(_ description: String, kind: Kind = .other) {
         self.description = description
-        self.isBodyError = isBodyError
+        self.kind = kind
     }
 }
 
@@ -120,9 +130,6 @@ public final class EngineClient: Sendable {
         }
     }
 
-    /// The start of the error for a connection that closed before the request head went out.
-    public static let closedBeforeRequest = "the connection closed before the request was sent"
-
     /// A request whose whole (small) response body is collected. A connection that closes before
     /// any answer is tried again (three attempts in all): seen rarely under heavy parallel load as
     /// "I/O on closed channel" right after connecting; these calls are safe to repeat.
@@ -198,7 +205,7 @@ public final class EngineClient: Sendable {
                         do {
                             try await outbound.write(.head(head))
                         } catch {
-                            throw EngineError("\(Self.closedBeforeRequest) (\(Self.shortReason(error)))")
+                            throw EngineError("the connection closed before the request was sent (\(Self.shortReason(error)))", kind: .closedBeforeRequest)
                         }
                         try await withThrowingTaskGroup(of: Void.self) { group in
                             let channel = conn.channel
@@ -212,7 +219,7 @@ public final class EngineClient: Sendable {
                                             chunk = try await NIOThreadPool.singleton.runIfActive({ try box.next() })
                                         } catch {
                                             if Task.isCancelled { return }
-                                            box.failure = EngineError("the build context could not be sent: \(error)", isBodyError: true)
+                                            box.failure = EngineError("the build context could not be sent: \(error)", kind: .bodyUnreadable)
                                             channel.close(promise: nil)
                                             return
                                         }

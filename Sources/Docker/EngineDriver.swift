@@ -176,7 +176,7 @@ public struct EngineDriver: Sendable {
             }
             sawEnd = true
         } catch let e as EngineError {
-            if e.isBodyError {
+            if e.kind == .bodyUnreadable {
                 emit(.finished(.failed(e.description)))
                 return false
             }
@@ -189,7 +189,7 @@ public struct EngineDriver: Sendable {
             } else {
                 // Only a connection that closed before the request went out is retried: later, the
                 // engine may already be building this id.
-                if status == 0, mayRetry, !Task.isCancelled, e.description.hasPrefix(EngineClient.closedBeforeRequest) { return true }
+                if status == 0, mayRetry, !Task.isCancelled, e.kind == .closedBeforeRequest { return true }
                 emit(.finished(.failed(e.description)))
                 return false
             }

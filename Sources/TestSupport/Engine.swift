@@ -53,10 +53,10 @@ public struct ProcessResult: Sendable {
 public final class ChildProcess: @unchecked Sendable {
     /// Process id.
     public let pid: pid_t
-    private let lock = NSLock()
+    let lock = NSLock()
     private var out = Data()
     private var err = Data()
-    private var exitStatus: Int32?
+    var exitStatus: Int32?
     private let readers = DispatchGroup()
     private let rssFile: URL?
 
@@ -100,8 +100,9 @@ public final class ChildProcess: @unchecked Sendable {
         for sig in [SIGINT, SIGTERM, SIGPIPE, SIGCHLD, SIGHUP] { sigaddset(&dflt, sig) }
         posix_spawnattr_setsigdefault(&attr, &dflt)
         posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let (cArgs, cEnv) = Self.cStrings(argv, env)
-        defer { Self.free(cArgs, cEnv) }
+        let cArgs = argv.map { strdup($0) } + [nil]
+        let cEnv = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { for p in cArgs + cEnv { free(p) } }
         var child: pid_t = 0
         let rc = posix_spawn(&child, argv[0], &actions, &attr, cArgs, cEnv)
         let spawned = child
@@ -145,15 +146,6 @@ public final class ChildProcess: @unchecked Sendable {
             let code: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
             lock.withLock { exitStatus = code }
         }
-    }
-
-    /// argv and environment as C strings for posix_spawn (free them with `free`).
-    static func cStrings(_ argv: [String], _ env: [String: String]) -> ([UnsafeMutablePointer<CChar>?], [UnsafeMutablePointer<CChar>?]) {
-        (argv.map { strdup($0) } + [nil], env.map { strdup("\($0.key)=\($0.value)") } + [nil])
-    }
-
-    static func free(_ args: [UnsafeMutablePointer<CChar>?], _ env: [UnsafeMutablePointer<CChar>?]) {
-        for p in args + env { Glibc.free(p) }
     }
 
     /// True until the process has exited.
@@ -217,32 +209,12 @@ public final class ChildProcess: @unchecked Sendable {
         return await p.wait(timeout: timeout)
     }
 
-    /// Runs to completion, blocking the calling thread (for `defer` blocks that cannot await);
-    /// output is discarded. Uses posix_spawn and waitpid: Foundation.Process's `waitUntilExit`
-    /// spins on Linux.
+    /// Runs to completion, blocking the calling thread (for `defer` blocks that cannot await).
     @discardableResult
     public static func runBlocking(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) -> Int32 {
-        var env = ProcessInfo.processInfo.environment
-        for (k, v) in environment { env[k] = v }
-        let (cArgs, cEnv) = Self.cStrings([executable] + arguments, env)
-        defer { Self.free(cArgs, cEnv) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        var attr = posix_spawnattr_t()
-        posix_spawnattr_init(&attr)
-        defer { posix_spawnattr_destroy(&attr) }
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigmask(&attr, &empty)
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK))
-        var child: pid_t = 0
-        guard posix_spawn(&child, executable, &actions, &attr, cArgs, cEnv) == 0 else { return -1 }
-        var status: Int32 = 0
-        while waitpid(child, &status, 0) < 0, errno == EINTR {}
-        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        guard let p = try? ChildProcess(executable, arguments, environment: environment) else { return -1 }
+        while p.isRunning { usleep(10_000) }
+        return p.lock.withLock { p.exitStatus ?? -1 }
     }
 
     /// Runs `buildtop` with arguments.

@@ -140,8 +140,7 @@ struct BuildersCommand: AsyncParsableCommand {
                 let entry = await BuilderManager(discovery: discovery).perform(
                     .use(name: name, global: global, makeDefault: makeDefault), buildxInstalled: buildx)
                 if !entry.succeeded {
-                    let line = entry.output.split(separator: "\n").last.map(String.init) ?? "docker buildx use failed"
-                    throw CLIError(line.hasPrefix("ERROR: ") ? String(line.dropFirst(7)) : line)
+                    throw CLIError(entry.errorMessage)
                 }
                 if !buildx { FDWriter.stderr.write(BuildersCommand.clean(entry.output) + "\n") } else if !entry.output.isEmpty { FDWriter.stderr.write(BuildersCommand.clean(entry.output)) }
                 if let b = env["BUILDX_BUILDER"], !b.isEmpty, b != name {
@@ -174,8 +173,7 @@ struct BuildersCommand: AsyncParsableCommand {
                 let command: BuilderCommand = bootstrap ? .bootstrap(name: target ?? "default") : .inspect(name: target ?? "default")
                 let entry = await BuilderManager(discovery: discovery).perform(command, buildxInstalled: buildx)
                 if !entry.succeeded {
-                    let line = entry.output.split(separator: "\n").last.map(String.init) ?? "inspect failed"
-                    throw CLIError(line.hasPrefix("ERROR: ") ? String(line.dropFirst(7)) : line)
+                    throw CLIError(entry.errorMessage)
                 }
                 FDWriter.stdout.write(BuildersCommand.clean(entry.output))
                 return 0
@@ -206,7 +204,7 @@ struct BuildersCommand: AsyncParsableCommand {
             let discovery = endpoint.discovery(try endpoint.validated(ProcessInfo.processInfo.environment))
             let buildx = await discovery.buildxVersion() != nil
             let entry = await BuilderManager(discovery: discovery).perform(.setAlias(on), buildxInstalled: buildx)
-            if !entry.succeeded { throw CLIError(entry.output.replacingOccurrences(of: "ERROR: ", with: "")) }
+            if !entry.succeeded { throw CLIError(entry.errorMessage) }
             if !entry.output.isEmpty { FDWriter.stderr.write(clean(entry.output) + (entry.output.hasSuffix("\n") ? "" : "\n")) }
             return 0
         }

@@ -76,9 +76,10 @@ extension AppState {
         case .launch(let r):
             return launch(r)
         case .addBuild(let id, let name, let builder):
-            let entry = BuildEntry(
+            var entry = BuildEntry(
                 id: id, request: BuildRequest(name: name, contextPath: ""), state: BuildState(name: name),
-                builder: builder, launchedAt: now)
+                builder: builder, launchedAt: now, clock: .recording)
+            entry.number = builds.count + 1
             builds.append(entry)
             nextID = max(nextID, id + 1)
             return []
@@ -101,12 +102,18 @@ extension AppState {
     mutating func driver(_ id: Int, _ e: DriverEvent) -> [Effect] {
         guard let i = index(of: id) else { return [] }
         let effects = builds[i].state.apply(e)
-        if case .finished(let r) = e {
-            let name = builds[i].request.name
+        builds[i].clock.observe(builds[i].state, now: now)
+        if e.isEnd, let r = builds[i].state.result {
+            let label = "build \(builds[i].number) (\(builds[i].request.name))"
             switch r {
-            case .succeeded: message = "build \(i + 1) (\(name)) finished"
-            case .canceled: message = "build \(i + 1) (\(name)) canceled"
-            case .failed, .engineLost: message = "build \(i + 1) (\(name)) failed"
+            case .succeeded: message = "\(label) finished"
+            case .canceled: message = "\(label) canceled"
+            case .failed, .engineLost: message = "\(label) failed"
+            }
+            if case .cancel(let id) = confirm, id == builds[i].id {
+                // The build ended while its cancel question was open: the question is moot.
+                confirm = nil
+                message = "\(label) ended before it was canceled: " + BuildSummary.word(builds[i].state.phase)
             }
         }
         return effects.map { effect in
@@ -123,6 +130,7 @@ extension AppState {
         nextID += 1
         let builder = r.builder.flatMap { $0.isEmpty ? nil : $0 } ?? currentBuilder
         var entry = BuildEntry(id: id, request: r, state: BuildState(name: r.name), builder: builder, launchedAt: now)
+        entry.number = builds.count + 1
         var effects: [Effect] = [.startBuild(id: id, request: r), .saveHistory(r)]
         if let contents = r.dockerfileContents {
             entry.dockerfileLines = String(decoding: contents, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
@@ -132,7 +140,7 @@ extension AppState {
         builds.append(entry)
         focus = builds.count - 1
         if case .form = mode { mode = .dashboard }
-        message = "launched \(r.name)"
+        message = "launched build \(entry.number) (\(r.name))"
         return effects
     }
 
@@ -146,14 +154,16 @@ extension AppState {
         let id = nextID
         nextID += 1
         let lines = builds[index].dockerfileLines
+        let number = builds[index].number
         builds[index] = BuildEntry(id: id, request: r, state: BuildState(name: r.name), builder: builds[index].builder, launchedAt: now)
+        builds[index].number = number
         builds[index].dockerfileLines = lines
         if case .logs(var lv) = mode {
             lv.buildID = id
             lv.step = 0
             mode = .logs(lv)
         }
-        message = "rerunning \(r.name)"
+        message = "rerunning build \(number) (\(r.name))"
         return [.startBuild(id: id, request: r)]
     }
 
@@ -255,7 +265,7 @@ extension AppState {
             case .cancel(let id):
                 guard let i = index(of: id) else { return [] }
                 builds[i].cancelRequested = true
-                message = "canceling build \(i + 1)"
+                message = "canceling build \(builds[i].number)"
                 return [.cancelBuild(id: id)]
             case .quit:
                 quitting = true

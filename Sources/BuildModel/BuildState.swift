@@ -51,13 +51,18 @@ public struct BuildState: Sendable, Equatable {
     /// Bytes of log moved out to the spill file.
     public private(set) var logSpilledBytes = 0
 
+    /// Record `StepChange`s for `takeChanges()` (the plain printer reads them).
+    public let trackChanges: Bool
+
     private var index: [String: Int] = [:]
     private var memberToGroup: [String: String] = [:]
+    private var changes: [StepChange] = []
 
     /// Creates an empty build.
-    public init(name: String, logBudget: Int = BuildState.defaultLogBudget) {
+    public init(name: String, logBudget: Int = BuildState.defaultLogBudget, trackChanges: Bool = false) {
         self.name = name
         self.logBudget = max(4096, logBudget)
+        self.trackChanges = trackChanges
     }
 
     // MARK: - Queries
@@ -81,48 +86,58 @@ public struct BuildState: Sendable, Equatable {
     public var visibleSteps: [Step] { visibleIndices.map { steps[$0] } }
 
     /// Steps counted in totals (BuildKit: group members merged, hidden groups not counted).
-    public private(set) var totalSteps = 0
-    /// Counted steps that completed.
-    public private(set) var completedSteps = 0
-    /// Counted steps served from the cache.
-    public private(set) var cachedSteps = 0
-    /// Completed Dockerfile instruction steps (not FROM): the base of the cache-hit ratio.
-    public private(set) var completedInstructions = 0
-    /// Completed Dockerfile instruction steps served from the cache.
-    public private(set) var cachedInstructions = 0
+    public var totalSteps: Int { counts.total }
+    /// Counted steps that completed (done, cached, skipped or failed).
+    public var completedSteps: Int { counts.completed }
+    /// Counted steps served from the cache (every kind of step; see `cache` for the figure).
+    public var cachedSteps: Int { counts.cached }
+    /// Counted steps BuildKit reported cached only because they were not needed (`StepState.skipped`).
+    public var skippedSteps: Int { counts.skipped }
+    /// The cache-hit figure (see `CacheFigure`).
+    public var cache: CacheFigure { CacheFigure(hits: counts.hits, of: counts.cacheBase) }
 
-    /// What one step adds to the counts.
-    private func contribution(_ i: Int) -> (Int, Int, Int, Int, Int) {
-        let done = steps[i].isCompleted
-        let isCached = steps[i].vertex.cached
-        var c = (0, 0, 0, 0, 0)
-        if !steps[i].hidden {
-            c.0 = 1
-            if done { c.1 = 1 }
-            if done && isCached { c.2 = 1 }
+    private var counts = Counts()
+
+    /// What the steps add up to; kept incrementally (a stream of millions of vertices must not be
+    /// quadratic): every change of a step subtracts its old contribution and adds the new one.
+    struct Counts: Sendable, Equatable {
+        var total = 0, completed = 0, cached = 0, skipped = 0, hits = 0, cacheBase = 0
+
+        init() {}
+
+        init(_ step: Step) {
+            let state = step.state
+            if !step.hidden {
+                total = 1
+                if step.isCompleted { completed = 1 }
+                if state == .cached { cached = 1 }
+                if state == .skipped { skipped = 1 }
+            }
+            if step.countsForCache {
+                if state == .cached { hits = 1 }
+                if state == .cached || state == .done || state == .error { cacheBase = 1 }
+            }
         }
-        if steps[i].cacheable, done {
-            c.3 = 1
-            if isCached { c.4 = 1 }
+
+        mutating func add(_ c: Counts, _ sign: Int) {
+            total += sign * c.total
+            completed += sign * c.completed
+            cached += sign * c.cached
+            skipped += sign * c.skipped
+            hits += sign * c.hits
+            cacheBase += sign * c.cacheBase
         }
-        return c
     }
 
-    /// Applies the change of one step's contribution (counts are kept incrementally: a stream of
-    /// millions of vertices must not be quadratic).
-    private mutating func adjust(_ before: (Int, Int, Int, Int, Int), _ i: Int) {
-        let after = contribution(i)
-        totalSteps += after.0 - before.0
-        completedSteps += after.1 - before.1
-        cachedSteps += after.2 - before.2
-        completedInstructions += after.3 - before.3
-        cachedInstructions += after.4 - before.4
+    /// Applies a change of step `i` made by `change`, keeping the counts right.
+    private mutating func update(_ i: Int, _ change: (inout Step) -> Void) {
+        counts.add(Counts(steps[i]), -1)
+        change(&steps[i])
+        counts.add(Counts(steps[i]), 1)
     }
-    /// Cached share of completed instruction steps, nil before any completed.
-    public var cacheHitRatio: Double? {
-        let base = completedInstructions
-        return base == 0 ? nil : Double(cachedInstructions) / Double(base)
-    }
+
+    /// Cached share of the counted steps, nil before any completed.
+    public var cacheHitRatio: Double? { cache.ratio }
 
     /// Where the build is.
     public var phase: BuildPhase {
@@ -173,32 +188,60 @@ public struct BuildState: Sendable, Equatable {
             imageID = id
             return []
         case .finished(let result):
-            guard self.result == nil else { return [] }
-            if case .succeeded(let id?) = result { imageID = id }
-            self.result = result
-            let end = lastEventTime
-            for i in steps.indices {
-                if steps[i].isRunning, let stop = end ?? steps[i].latestStart {
-                    if case .succeeded = result {
-                        // BuildKit may leave an interval of a finished vertex open (cache resolution);
-                        // the build succeeded, so the step is done: close it at the last event.
-                        let before = contribution(i)
-                        if var last = steps[i].intervals.last {
-                            last.stop = max(stop, last.start)
-                            steps[i].intervals[steps[i].intervals.count - 1] = last
-                            steps[i].vertex.completed = last.stop
-                        }
-                        adjust(before, i)
-                    } else {
-                        steps[i].interruptedAt = stop
-                    }
-                }
-                let before = steps[i].log.memoryBytes
-                steps[i].log.flushPartials()
-                logMemoryBytes += steps[i].log.memoryBytes - before
-            }
-            return enforceBudget()
+            return finish(result)
+        case .streamEnded:
+            return finish(inferredResult())
         }
+    }
+
+    /// The result of a stream that ended without one (rawjson carries none): buildx's own `ERROR:`
+    /// line when the stream has it, else a failed or canceled step, steps left running, or a
+    /// stream in which no build step ran (a Dockerfile that did not parse) decide; otherwise the
+    /// build succeeded.
+    public func inferredResult() -> BuildResult {
+        if let line = output.last(where: { $0.hasPrefix("ERROR: ") }) {
+            return BuildResult(error: String(line.dropFirst(7)))
+        }
+        if let failed = failedStep { return .failed(failed.vertex.error) }
+        if steps.contains(where: { $0.state == .canceled }) { return .canceled }
+        let open = steps.count { !$0.hidden && $0.isRunning }
+        if open > 0 {
+            return .failed("the stream ended while \(open) step\(open == 1 ? " was" : "s were") still running")
+        }
+        if !steps.contains(where: { !$0.hidden && $0.kind != .internal }) {
+            return .failed("the stream ended before any build step ran (no result recorded)")
+        }
+        return .succeeded(imageID: imageID)
+    }
+
+    private mutating func finish(_ given: BuildResult) -> [BuildEffect] {
+        guard self.result == nil else { return [] }
+        var result = given
+        if case .succeeded(let id?) = result { imageID = id }
+        if case .succeeded = result, imageID != nil { result = .succeeded(imageID: imageID) }
+        self.result = result
+        let end = lastEventTime
+        for i in steps.indices {
+            if steps[i].isRunning, let stop = end ?? steps[i].latestStart {
+                if case .succeeded = result {
+                    // BuildKit may leave an interval of a finished vertex open (cache resolution);
+                    // the build succeeded, so the step is done: close it at the last event.
+                    update(i) { step in
+                        if var last = step.intervals.last {
+                            last.stop = max(stop, last.start)
+                            step.intervals[step.intervals.count - 1] = last
+                            step.vertex.completed = last.stop
+                        }
+                    }
+                } else {
+                    update(i) { $0.interruptedAt = stop }
+                }
+            }
+            let before = steps[i].log.memoryBytes
+            steps[i].log.flushPartials()
+            logMemoryBytes += steps[i].log.memoryBytes - before
+        }
+        return enforceBudget()
     }
 
     /// Folds one BuildKit status update into the state.
@@ -214,19 +257,31 @@ public struct BuildState: Sendable, Equatable {
                 if !touchedGroups.contains(pg.id) { touchedGroups.append(pg.id) }
                 continue
             }
+            let fresh = index[v.digest] == nil
             let i = stepIndex(for: v.digest, vertex: v, isGroup: false)
-            let before = contribution(i)
-            defer { adjust(before, i) }
             let wasStarted = steps[i].isStarted
-            // A duplicate initial record (no start) must not reset a started vertex.
-            if !wasStarted || v.started != nil {
-                steps[i].vertex = v
+            if v.started != nil, trackChanges, fresh || Self.changed(steps[i].vertex, v) {
+                changes.append(StepChange(step: i, kind: .vertex))
             }
-            if let started = v.started {
-                steps[i].rawIntervals[started.unixNanos] = Interval(start: started, stop: v.completed)
-                steps[i].intervals = Interval.merge(Array(steps[i].rawIntervals.values))
-                if !wasStarted { markStarted(i) }
+            update(i) { step in
+                // A duplicate initial record (no start) must not reset a started vertex.
+                if !wasStarted || v.started != nil {
+                    step.vertex = v
+                }
+                if let started = v.started {
+                    step.rawIntervals[started.unixNanos] = Interval(start: started, stop: v.completed)
+                    if let completed = v.completed {
+                        // The record says the vertex completed: an older span left open (BuildKit
+                        // sends a start, then a new record when the cache answers) ends here.
+                        for (key, ival) in step.rawIntervals where ival.stop == nil && ival.start <= completed {
+                            step.rawIntervals[key] = Interval(start: ival.start, stop: completed)
+                        }
+                    }
+                    step.intervals = Interval.merge(Array(step.rawIntervals.values))
+                    step.notNeeded = v.cached && v.completed == started
+                }
             }
+            if v.started != nil, !wasStarted { markStarted(i) }
         }
         for gid in touchedGroups { refreshGroup(gid) }
         for s in status.statuses {
@@ -241,10 +296,12 @@ public struct BuildState: Sendable, Equatable {
                 steps[i].statusIndex[s.id] = steps[i].statuses.count
                 steps[i].statuses.append(s)
             }
+            if trackChanges { changes.append(StepChange(step: i, kind: .status(s.id))) }
         }
         for w in status.warnings {
             guard let i = resolve(w.vertex) else { continue }
             steps[i].warnings.append(w)
+            if trackChanges { changes.append(StepChange(step: i, kind: .warning(w))) }
         }
         var grew = false
         for l in status.logs {
@@ -253,9 +310,47 @@ public struct BuildState: Sendable, Equatable {
             let before = steps[i].log.memoryBytes
             steps[i].log.append(stream: l.stream, data: l.data, time: l.timestamp)
             logMemoryBytes += steps[i].log.memoryBytes - before
+            if trackChanges { changes.append(StepChange(step: i, kind: .log(l))) }
             grew = true
         }
         return grew ? enforceBudget() : []
+    }
+
+    /// What BuildKit's printers count as a change of a vertex record (`printer.go`).
+    static func changed(_ old: Vertex, _ new: Vertex) -> Bool {
+        old.name != new.name || old.started != new.started
+            || (new.completed != nil && old.completed != new.completed) || old.cached != new.cached
+            || old.error != new.error
+    }
+
+    // MARK: - Changes (for printers)
+
+    /// One change an update made, in the order BuildKit's trace applies them: vertexes, then
+    /// statuses, warnings and logs. Recorded only when `trackChanges` is on.
+    public struct StepChange: Sendable, Equatable {
+        /// Index into `steps`.
+        public var step: Int
+        /// What changed.
+        public var kind: Kind
+
+        /// The kinds of change.
+        public enum Kind: Sendable, Equatable {
+            /// The record of a started vertex (or a revealed group) changed.
+            case vertex
+            /// A sub-progress item with this id.
+            case status(String)
+            /// A warning.
+            case warning(VertexWarning)
+            /// A piece of log.
+            case log(VertexLog)
+        }
+    }
+
+    /// Returns the changes recorded since the last call and forgets them.
+    public mutating func takeChanges() -> [StepChange] {
+        let out = changes
+        changes.removeAll(keepingCapacity: true)
+        return out
     }
 
     // MARK: - Helpers
@@ -277,8 +372,8 @@ public struct BuildState: Sendable, Equatable {
         let i = steps.count
         steps.append(Step(id: id, vertex: vertex, isGroup: isGroup, seenOrder: i))
         index[id] = i
-        // A new step counts from the start (zero before: it did not exist).
-        adjust((0, 0, 0, 0, 0), i)
+        // A new step counts from the start (nothing before: it did not exist).
+        counts.add(Counts(steps[i]), 1)
         return i
     }
 
@@ -303,26 +398,32 @@ public struct BuildState: Sendable, Equatable {
 
     private mutating func refreshGroup(_ gid: String) {
         guard let i = index[gid] else { return }
-        let before = contribution(i)
-        defer { adjust(before, i) }
-        var step = steps[i]
-        var merged = Vertex(digest: gid, name: step.vertex.name, cached: true)
-        for d in step.memberOrder {
-            guard let m = step.members[d] else { continue }
-            if let started = m.started {
-                step.rawIntervals[started.unixNanos] = Interval(start: started, stop: m.completed)
-                if m.progressGroup?.weak != true { step.hidden = false }
+        let before = steps[i].vertex
+        let wasShown = !steps[i].hidden
+        update(i) { step in
+            var merged = Vertex(digest: gid, name: step.vertex.name, cached: true)
+            var allNotNeeded = true
+            for d in step.memberOrder {
+                guard let m = step.members[d] else { continue }
+                if let started = m.started {
+                    step.rawIntervals[started.unixNanos] = Interval(start: started, stop: m.completed)
+                    if m.progressGroup?.weak != true { step.hidden = false }
+                    if !(m.cached && m.completed == started) { allNotNeeded = false }
+                }
+                merged.cached = merged.cached && m.cached
+                if merged.error.isEmpty { merged.error = m.error }
             }
-            merged.cached = merged.cached && m.cached
-            if merged.error.isEmpty { merged.error = m.error }
+            step.intervals = Interval.merge(Array(step.rawIntervals.values))
+            merged.started = step.intervals.first?.start
+            merged.completed = step.intervals.last?.stop
+            step.vertex = merged
+            step.notNeeded = allNotNeeded && step.isStarted
         }
-        step.intervals = Interval.merge(Array(step.rawIntervals.values))
-        merged.started = step.intervals.first?.start
-        merged.completed = step.intervals.last?.stop
-        step.vertex = merged
-        let reveal = !step.hidden && step.startOrder == nil && step.isStarted
-        steps[i] = step
-        if reveal { markStarted(i) }
+        let shown = !steps[i].hidden
+        if shown, steps[i].startOrder == nil, steps[i].isStarted { markStarted(i) }
+        if trackChanges, shown, !wasShown || Self.changed(before, steps[i].vertex) {
+            changes.append(StepChange(step: i, kind: .vertex))
+        }
     }
 
     /// Spills the oldest lines of the largest logs until memory is at 3/4 of the budget.

@@ -10,6 +10,19 @@ public enum DriverEvent: Sendable, Equatable {
     case imageID(String)
     /// The build ended; nothing follows.
     case finished(BuildResult)
+    /// The stream ended without a result record (a rawjson file carries none): the result is read
+    /// from the stream itself (`BuildState.inferredResult`). Nothing follows.
+    case streamEnded
+}
+
+extension DriverEvent {
+    /// The build's last event.
+    public var isEnd: Bool {
+        switch self {
+        case .finished, .streamEnded: true
+        default: false
+        }
+    }
 }
 
 /// How a build ended.

@@ -60,9 +60,7 @@ public enum Fixtures {
             case .malformed(let m): error = m
             }
         }
-        let result: BuildResult =
-            if let error { BuildResult(error: error) } else { .succeeded(imageID: image) }
-        _ = st.apply(.finished(result))
+        _ = st.apply(StreamItem.ending(error: error, imageID: image))
         return st
     }
 }

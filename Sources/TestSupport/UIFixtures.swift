@@ -29,11 +29,10 @@ public enum UIFixtures {
             }
         }
         if limit == nil {
-            let result: BuildResult = failure.map(BuildResult.init(error:)) ?? .succeeded(imageID: image)
-            _ = state.apply(.finished(result))
+            _ = state.apply(StreamItem.ending(error: failure, imageID: image))
         }
         let request = BuildRequest(name: name, contextPath: "/ctx/\(name)", buildArgs: [.init(name: "VERSION", value: "1.0")])
-        return BuildEntry(id: id, request: request, state: state, builder: "default", launchedAt: state.startTime ?? now)
+        return BuildEntry(id: id, request: request, state: state, builder: "default", launchedAt: state.startTime ?? now, clock: .recording)
     }
 
     /// A dashboard with the given recordings (a limit leaves that build running).
@@ -42,7 +41,6 @@ public enum UIFixtures {
         for (i, b) in builds.enumerated() {
             var e = try entry(b.0, id: i + 1, upTo: b.1)
             if b.1 != nil, let last = e.state.lastEventTime { st.now = max(st.now, last) }
-            e.launchedAt = e.state.startTime ?? now
             st.builds.append(e)
         }
         if let last = st.builds.compactMap({ $0.state.lastEventTime }).max() { st.now = last.adding(seconds: 1) }

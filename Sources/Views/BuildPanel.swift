@@ -31,15 +31,17 @@ public enum BuildPanel {
 
         // Header: state, elapsed, steps, cache, builder.
         let phase = st.phase
-        let elapsed = st.startTime == nil ? max(0, state.now.seconds(since: entry.launchedAt)) : st.elapsed(now: state.now)
+        let elapsed = entry.elapsed(now: state.now)
         var x = inner.x
         let y0 = inner.y
         let icon = phase == .running ? StepLook.spinner[abs(frame) % StepLook.spinner.count] : (phase == .succeeded ? "✔" : phase == .failed ? "✖" : phase == .canceled ? "⊘" : "·")
         x += screen.write("\(icon) \(entry.cancelRequested && phase == .running ? "canceling" : Format.phase(phase))", x: x, y: y0, style: theme.style(StepLook.phaseRole(phase)).with(.bold), clip: inner)
         x += screen.write("  \(Format.duration(elapsed))", x: x, y: y0, style: theme.style(.duration), clip: inner)
         x += screen.write("  steps \(st.completedSteps)/\(st.totalSteps)", x: x, y: y0, style: theme.style(.text), clip: inner)
-        let cache = st.cacheHitRatio.map { "  cache \(st.cachedInstructions)/\(st.completedInstructions) (\(Format.percent($0)))" } ?? "  cached \(st.cachedSteps)"
-        x += screen.write(cache, x: x, y: y0, style: theme.style(.cached), clip: inner)
+        x += screen.write("  " + st.cache.text, x: x, y: y0, style: theme.style(.cached), clip: inner)
+        if st.skippedSteps > 0 {
+            x += screen.write("  \(st.skippedSteps) skipped", x: x, y: y0, style: theme.style(.dim), clip: inner)
+        }
         screen.write("  \(Format.clean(entry.builder))", x: x, y: y0, style: theme.style(.dim), clip: inner)
 
         var area = inner.inset(top: 1)
@@ -137,20 +139,18 @@ public enum BuildPanel {
             let role = StepLook.role(s)
             var x = rect.x
             x += screen.write(StepLook.icon(s, frame: frame) + " ", x: x, y: rect.y, style: theme.style(role), clip: rect)
-            var tag = ""
-            switch s {
-            case .cached: tag = "CACHED"
-            case .error: tag = "ERROR"
-            case .canceled: tag = "CANCELED"
-            case .running, .done: tag = Format.duration(step.duration(now: state.now))
-            case .pending: tag = ""
-            }
+            let tag = StepLook.tag(step, now: state.now)
             let tagWidth = TextWidth.width(tag)
             let nameWidth = max(0, rect.maxX - x - tagWidth - 1)
             let name = Format.clean(step.name)
-            screen.write(TextWidth.truncate(name, to: nameWidth), x: x, y: rect.y, style: theme.style(s == .pending ? .pending : .text), clip: rect)
+            // Steps the cache figure does not count (internal, FROM) are dimmed when finished, so
+            // the CACHED rows left in full colour are the ones the header counts.
+            let counted = step.countsForCache || s == .running || s == .error
+            let nameRole: ThemeRole = s == .pending || s == .skipped || !counted ? .pending : .text
+            screen.write(TextWidth.truncate(name, to: nameWidth), x: x, y: rect.y, style: theme.style(nameRole), clip: rect)
             if tagWidth > 0 {
-                screen.write(tag, x: rect.maxX - tagWidth, y: rect.y, style: theme.style(s == .running || s == .done ? .duration : role), clip: rect)
+                let tagRole: ThemeRole = !counted ? .dim : (s == .running || s == .done ? .duration : role)
+                screen.write(tag, x: rect.maxX - tagWidth, y: rect.y, style: theme.style(tagRole), clip: rect)
             }
         case .status(let st):
             var x = rect.x + 2

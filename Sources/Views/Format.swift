@@ -4,15 +4,7 @@ import TerminalKit
 /// Small text formatters shared by the views.
 public enum Format {
     /// `0.3s`, `12.3s`, `2m05s`, `1h02m`.
-    public static func duration(_ s: Double) -> String {
-        let s = max(0, s)
-        if s < 60 { return fixed1(s) + "s" }
-        let total = Int(s)
-        if total < 3600 { return "\(total / 60)m" + two(total % 60) + "s" }
-        return "\(total / 3600)h" + two(total % 3600 / 60) + "m"
-    }
-
-    static func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+    public static func duration(_ s: Double) -> String { DurationText.format(s) }
 
     static func fixed1(_ v: Double) -> String { ByteUnits.fixed(v, 1) }
 
@@ -32,15 +24,7 @@ public enum Format {
     public static func percent(_ r: Double) -> String { "\(Int((r * 100).rounded()))%" }
 
     /// A build's state word.
-    public static func phase(_ p: BuildPhase) -> String {
-        switch p {
-        case .queued: "queued"
-        case .running: "running"
-        case .succeeded: "done"
-        case .failed: "failed"
-        case .canceled: "canceled"
-        }
-    }
+    public static func phase(_ p: BuildPhase) -> String { BuildSummary.word(p) }
 
     /// Sanitized single-line text from untrusted bytes.
     public static func clean(_ s: String) -> String { Sanitizer.sanitize(s) }
@@ -56,6 +40,7 @@ enum StepLook {
         case .running: spinner[abs(frame) % spinner.count]
         case .done: "✔"
         case .cached: "✔"
+        case .skipped: "↷"
         case .error: "✖"
         case .canceled: "⊘"
         }
@@ -67,8 +52,21 @@ enum StepLook {
         case .running: .running
         case .done: .done
         case .cached: .cached
+        case .skipped: .pending
         case .error: .error
         case .canceled: .canceled
+        }
+    }
+
+    /// The right-hand tag of a step row: its state word, or its time while running or done.
+    static func tag(_ step: Step, now: Timestamp) -> String {
+        switch step.state {
+        case .cached: "CACHED"
+        case .skipped: "SKIPPED"
+        case .error: "ERROR"
+        case .canceled: "CANCELED"
+        case .running, .done: Format.duration(step.duration(now: now))
+        case .pending: ""
         }
     }
 

@@ -64,8 +64,9 @@ public enum RootView {
         let text: String
         switch c {
         case .cancel(let id):
-            let name = state.build(id).map { Format.clean($0.request.name) } ?? "?"
-            text = "Cancel build \(id) (\(name)) on the engine?  y / n"
+            let b = state.build(id)
+            let name = b.map { Format.clean($0.request.name) } ?? "?"
+            text = "Cancel build \(b?.number ?? 0) (\(name))?  y / n"
         case .removeBuilder(let name):
             text = "Remove builder \(Format.clean(name)) (docker buildx rm)?  y / n"
         case .quit(let running):
@@ -112,7 +113,7 @@ public enum Dashboard {
             return
         }
         for (i, r) in panelRects(count: state.builds.count, layout: state.layout, focus: state.focus, rect: rect) {
-            BuildPanel.draw(state.builds[i], number: i + 1, focused: i == state.focus, state: state, into: &screen, rect: r)
+            BuildPanel.draw(state.builds[i], number: state.builds[i].number, focused: i == state.focus, state: state, into: &screen, rect: r)
         }
     }
 }

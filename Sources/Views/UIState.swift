@@ -3,16 +3,19 @@ import TerminalKit
 
 /// One build on the dashboard.
 public struct BuildEntry: Sendable, Equatable {
-    /// Stable identity (1, 2, …).
+    /// Identity of this run (driver events are routed by it; a rerun gets a new one).
     public let id: Int
+    /// The number the user sees everywhere (panel title, dialogs, messages, summary); a rerun
+    /// keeps it.
+    public var number: Int
     /// What was asked for (used by rerun).
     public var request: BuildRequest
     /// The folded status.
     public var state: BuildState
     /// Builder that runs it.
     public var builder: String
-    /// Wall time when it was launched (for elapsed time before the first step starts).
-    public var launchedAt: Timestamp
+    /// How its elapsed time is measured (wall clock, or a recording's own clock).
+    public var clock: BuildClock
     /// A cancel was sent.
     public var cancelRequested = false
     /// Lines of the Dockerfile (read at launch) to point at the failing instruction.
@@ -34,12 +37,24 @@ public struct BuildEntry: Sendable, Equatable {
     }
 
     /// Creates an entry.
-    public init(id: Int, request: BuildRequest, state: BuildState, builder: String, launchedAt: Timestamp) {
+    public init(id: Int, request: BuildRequest, state: BuildState, builder: String, launchedAt: Timestamp, clock: BuildClock.Source = .live) {
         self.id = id
+        self.number = id
         self.request = request
         self.state = state
         self.builder = builder
-        self.launchedAt = launchedAt
+        self.clock = BuildClock(source: clock, launchedAt: launchedAt)
+    }
+
+    /// Wall time when it was launched.
+    public var launchedAt: Timestamp { clock.launchedAt }
+
+    /// Seconds elapsed at `now` (stopped once the build ended).
+    public func elapsed(now: Timestamp) -> Double { clock.elapsed(state, now: now) }
+
+    /// The summary line every output shows for this build.
+    public func summaryLine(now: Timestamp) -> String {
+        BuildSummary.line(state, elapsed: elapsed(now: now))
     }
 
     /// True while the build has not finished.

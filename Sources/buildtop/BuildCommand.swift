@@ -191,7 +191,8 @@ struct BuildCommand: AsyncParsableCommand {
         let spillDir = FileManager.default.temporaryDirectory.appendingPathComponent("buildtop-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         let spill = LogSpill(directory: spillDir)
         defer { spill.remove() }
-        let progress = HeadlessProgress(mode: mode, names: [request.name], description: description, spill: { _ in LogSpillSink(spill) })
+        let progress = HeadlessProgress(
+            mode: mode, names: [request.name], description: description, now: wallClock(), spill: { _ in LogSpillSink(spill) })
         let started = launcher.start(request, builders: builders, context: prepared)
 
         let interrupts = InterruptWatcher()
@@ -214,12 +215,11 @@ struct BuildCommand: AsyncParsableCommand {
             cancelTask.cancel()
             interrupts.stop()
         }
-        var result: BuildResult = .failed("the build ended without a result")
         for await event in started.events {
             progress.handle(0, event, now: wallClock())
-            if case .finished(let r) = event { result = r }
         }
-        if case .succeeded = result, let id = progress.builds[0].state.imageID ?? result.imageID {
+        let result = progress.result(0) ?? .failed("the build ended without a result")
+        if case .succeeded = result, let id = progress.state(0).imageID ?? result.imageID {
             if mode == .quiet { FDWriter.stdout.write(id + "\n") }
             if let iidfile {
                 do { try AtomicFile.write(Array(id.utf8), to: iidfile) } catch { throw CLIError(error.description) }

@@ -63,11 +63,13 @@ struct CLIError: Error, CustomStringConvertible {
 
 /// Renders the progress of one or more builds headlessly: plain text (BuildKit's format), rawjson or
 /// nothing. With several builds, every line is prefixed with the build's name (`[api] #3 …`).
+/// Every figure comes from the build's `BuildState` (the printer reads its changes), so the text
+/// says what the dashboard would show for the same stream.
 final class HeadlessProgress {
     struct Build {
         var name: String
-        var state: BuildState
-        var printer: PlainPrinter
+        var trace: PlainTrace
+        var clock: BuildClock
         var pending: [UInt8] = []
         var spill: LogSpillSink?
     }
@@ -80,23 +82,37 @@ final class HeadlessProgress {
     let prefixed: Bool
     var builds: [Build] = []
 
-    init(mode: ProgressMode, out: FDWriter = .stderr, names: [String], description: String?, spill: (Int) -> LogSpillSink?) {
+    init(
+        mode: ProgressMode, out: FDWriter = .stderr, names: [String], description: String?, clock: BuildClock.Source = .live,
+        now: Timestamp = .zero, spill: (Int) -> LogSpillSink?
+    ) {
         self.mode = mode.resolved
         self.out = out
         self.prefixed = names.count > 1
         for (i, n) in names.enumerated() {
-            builds.append(Build(name: n, state: BuildState(name: n, logBudget: HeadlessProgress.logBudget), printer: PlainPrinter(description: prefixed ? nil : description), spill: spill(i)))
+            builds.append(
+                Build(
+                    name: n, trace: PlainTrace(name: n, logBudget: HeadlessProgress.logBudget, description: prefixed ? nil : description),
+                    clock: BuildClock(source: clock, launchedAt: now), spill: spill(i)))
         }
     }
 
+    /// How build `i` ended (nil while it runs).
+    func result(_ i: Int) -> BuildResult? { builds[i].trace.state.result }
+
+    /// The fold of build `i`.
+    func state(_ i: Int) -> BuildState { builds[i].trace.state }
+
     /// Folds an event of build `i` and prints what it produced.
     func handle(_ i: Int, _ event: DriverEvent, now: Timestamp) {
-        let effects = builds[i].state.apply(event)
+        let (text, effects) = builds[i].trace.apply(event, now: now)
+        let state = builds[i].trace.state
+        builds[i].clock.observe(state, now: now)
         for case .spillLog(let id, let lines) in effects { builds[i].spill?.append(stepID: id, lines: lines) }
         switch event {
         case .status(let s):
             switch mode {
-            case .plain: emit(i, builds[i].printer.update(s, now: now))
+            case .plain: emit(i, text)
             case .rawjson:
                 var line = RawJSONEncoder.encode(s)
                 if prefixed {
@@ -110,10 +126,14 @@ final class HeadlessProgress {
             // Text outside the status stream (e.g. "Successfully tagged …"): plain mode only, so
             // rawjson output stays pure JSON.
             if mode == .plain { emit(i, Sanitizer.sanitize(text) + "\n") }
-        case .finished(let result):
-            if mode == .plain { emit(i, builds[i].printer.finish(now: now)) }
+        case .finished, .streamEnded:
+            if mode == .plain {
+                emit(i, text)
+                flush(i)
+                emit(i, "buildtop: " + BuildSummary.line(state, elapsed: builds[i].clock.elapsed(state, now: now)) + "\n")
+            }
             flush(i)
-            if let message = result.errorMessage {
+            if let result = state.result, let message = result.errorMessage {
                 let line = result == .canceled ? "ERROR: build canceled\n" : "ERROR: \(Sanitizer.sanitize(message))\n"
                 if prefixed { out.write("[\(builds[i].name)] " + line) } else { out.write(line) }
             }

@@ -63,7 +63,7 @@ struct ReplayCommand: AsyncParsableCommand {
         let mode = try ProgressMode.parse(progress, environment: env)
         var timelines: [[Entry]] = []
         var problems: [Int: String] = [:]
-        var results: [BuildResult] = []
+        var endings: [DriverEvent] = []
         for (i, path) in files.enumerated() {
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw CLIError("\(path): cannot read the file (\(String(cString: strerror(errno))))")
@@ -75,16 +75,16 @@ struct ReplayCommand: AsyncParsableCommand {
             let items = format == .rawjson ? RawJSONDecoder.decodeAll(bytes) : EngineStreamDecoder.decodeAll(bytes)
             let (entries, result, problem) = Self.timeline(items, file: i)
             timelines.append(entries)
-            results.append(result)
+            endings.append(result)
             if let problem { problems[i] = "\(path): \(problem)" }
         }
         let names = files.map { Self.displayName($0) }
         if ui {
             for i in problems.keys.sorted() { FDWriter.stderr.write("ERROR: \(problems[i] ?? "")\n") }
             if !problems.isEmpty { return 1 }
-            return await replayInDashboard(names: names, timelines: timelines, results: results, environment: env)
+            return await replayInDashboard(names: names, timelines: timelines, endings: endings, environment: env)
         }
-        let progressOut = HeadlessProgress(mode: mode, names: names, description: nil, spill: { _ in nil })
+        let progressOut = HeadlessProgress(mode: mode, names: names, description: nil, clock: .recording, spill: { _ in nil })
         let merged = timelines.flatMap { $0 }.enumerated().sorted {
             ($0.element.offset, $0.offset) < ($1.element.offset, $1.offset)
         }.map(\.element)
@@ -100,34 +100,25 @@ struct ReplayCommand: AsyncParsableCommand {
             if let t = entry.time { lastTime[entry.file] = t }
             progressOut.handle(entry.file, entry.event, now: lastTime[entry.file] ?? .zero)
         }
-        for (i, _) in files.enumerated() {
-            // A rawjson stream has no final error record (buildx prints `ERROR: …` beside it, which a
-            // saved file may lack): a failed or canceled step decides the result then.
-            if case .succeeded = results[i] {
-                let st = progressOut.builds[i].state
-                if let failed = st.failedStep {
-                    results[i] = .failed(failed.vertex.error)
-                } else if st.steps.contains(where: { $0.state == .canceled }) {
-                    results[i] = .canceled
-                }
-            }
-            progressOut.handle(i, .finished(results[i]), now: lastTime[i] ?? .zero)
+        for i in files.indices {
+            // A rawjson stream has no result record: the stream itself decides (BuildState).
+            progressOut.handle(i, endings[i], now: lastTime[i] ?? .zero)
         }
         for i in problems.keys.sorted() {
             FDWriter.stderr.write("ERROR: \(problems[i] ?? "")\n")
         }
         if !problems.isEmpty { return 1 }
-        return results.map(\.exitCode).max() ?? 0
+        return files.indices.map { progressOut.result($0)?.exitCode ?? 1 }.max() ?? 0
     }
 
-    func replayInDashboard(names: [String], timelines: [[Entry]], results: [BuildResult], environment env: [String: String]) async -> Int32 {
+    func replayInDashboard(names: [String], timelines: [[Entry]], endings: [DriverEvent], environment env: [String: String]) async -> Int32 {
         let options = UIOptions(theme: theme, mouse: mouse)
         let services = UIRunner.services(options, env: env)
         let factor = speed == "max" ? 0 : (Double(speed) ?? 1)
         return await UIRunner.run(options, services: services, builders: nil, builderName: "replay", printSummary: false) { runtime in
             for (i, name) in names.enumerated() {
                 runtime.dispatch(.addBuild(id: i + 1, name: name, builder: "replay"))
-                _ = ReplayFeeder.start(id: i + 1, entries: timelines[i], result: results[i], speed: factor, bus: runtime.bus)
+                _ = ReplayFeeder.start(id: i + 1, entries: timelines[i], ending: endings[i], speed: factor, bus: runtime.bus)
             }
         }
     }
@@ -141,7 +132,8 @@ struct ReplayCommand: AsyncParsableCommand {
     }
 
     /// Turns decoded items into timed events (offsets in seconds from the stream's first time).
-    static func timeline(_ items: [StreamItem], file: Int) -> ([Entry], BuildResult, String?) {
+    /// The last event is `.streamEnded` when the stream carries no result (rawjson): the fold decides.
+    static func timeline(_ items: [StreamItem], file: Int) -> ([Entry], DriverEvent, String?) {
         var entries: [Entry] = []
         var first: Timestamp?
         var lastOffset = 0.0
@@ -164,11 +156,7 @@ struct ReplayCommand: AsyncParsableCommand {
             }
         }
         if entries.isEmpty, problem == nil, failure == nil { problem = "no build status in the file" }
-        let result: BuildResult =
-            if let failure { BuildResult(error: failure) } else {
-                .succeeded(imageID: image)
-            }
-        return (entries, result, problem)
+        return (entries, StreamItem.ending(error: failure, imageID: image), problem)
     }
 
     static func latestTime(_ s: SolveStatus) -> Timestamp? {

@@ -98,15 +98,12 @@ enum Summary {
     static func text(_ builds: [BuildEntry], now: Timestamp) -> String {
         guard !builds.isEmpty else { return "" }
         var out = "buildtop: \(builds.count) build\(builds.count == 1 ? "" : "s")\n"
-        for (i, b) in builds.enumerated() {
+        for b in builds {
             let st = b.state
-            let ratio = st.cacheHitRatio.map { ", \(Format.percent($0)) cache hits" } ?? ""
-            let elapsed = Format.duration(st.elapsed(now: now))
             // A build still running when the dashboard closed was canceled on the way out.
-            let phase = b.isRunning && b.cancelRequested ? "canceled" : Format.phase(st.phase)
-            out += "  \(i + 1) \(Sanitizer.sanitize(b.request.name)): \(phase) in \(elapsed), \(st.completedSteps)/\(st.totalSteps) steps, \(st.cachedSteps) cached\(ratio)"
-            if let id = st.imageID { out += ", image \(id.prefix(19))" }
-            out += "\n"
+            let phase: BuildPhase = b.isRunning && b.cancelRequested ? .canceled : st.phase
+            out += "  \(b.number) \(Sanitizer.sanitize(b.request.name)): "
+            out += BuildSummary.line(st, elapsed: b.elapsed(now: now), phase: phase) + "\n"
             if st.phase == .failed, let m = st.errorMessage {
                 out += "    error: \(Sanitizer.sanitize(m))\n"
                 if let f = st.failedStep {
@@ -121,7 +118,7 @@ enum Summary {
 
 /// Feeds a saved stream into the UI as a build, paced like `replay`.
 enum ReplayFeeder {
-    static func start(id: Int, entries: [ReplayCommand.Entry], result: BuildResult, speed: Double, bus: EventBus) -> Task<Void, Never> {
+    static func start(id: Int, entries: [ReplayCommand.Entry], ending: DriverEvent, speed: Double, bus: EventBus) -> Task<Void, Never> {
         Task.detached {
             var clock = 0.0
             for e in entries {
@@ -132,7 +129,7 @@ enum ReplayFeeder {
                 }
                 bus.post(.driver(id: id, e.event))
             }
-            bus.post(.driver(id: id, .finished(result)))
+            bus.post(.driver(id: id, ending))
         }
     }
 }

@@ -121,7 +121,7 @@ struct ScenarioTests {
         try h.feed(1, fixture: "cancel", limit: 8, finish: false)
         #expect(h.text.contains("running"))
         h.keys([.char("x")])
-        #expect(h.text.contains("Cancel build 1 (api) on the engine?"))
+        #expect(h.text.contains("Cancel build 1 (api)?"))
         h.keys([.char("y")])
         // The cancel is performed asynchronously.
         for _ in 0..<100 where h.drivers.canceled.withLock({ $0.isEmpty }) { Thread.sleep(forTimeInterval: 0.01) }

@@ -36,8 +36,12 @@ struct EngineStreamTests {
         let b = try #require(multi.steps.first { $0.name.hasPrefix("[b 2/2]") })
         #expect(b.log.totalLines == 20)
         let cached = Fixtures.state(try Fixtures.engine("multistage-cached"))
-        #expect(cached.cacheHitRatio == 1.0)
-        #expect(cached.cachedInstructions == 5)
+        // One real hit ([stage-2 4/4]); the four steps before it BuildKit marked cached only
+        // because they were not needed (zero-width records): skipped, counted nowhere.
+        #expect(cached.cache == CacheFigure(hits: 1, of: 1))
+        #expect(cached.skippedSteps == 4)
+        #expect(cached.steps.filter { $0.state == .skipped }.map { String($0.name.prefix(13)) }.sorted()
+            == ["[a 2/2] RUN e", "[b 2/2] RUN f", "[stage-2 2/4]", "[stage-2 3/4]"])
         let failing = Fixtures.state(try Fixtures.engine("failing"))
         let failed = try #require(failing.failedStep)
         #expect(failed.name.hasPrefix("[2/2] RUN"))

@@ -128,21 +128,69 @@ struct BuildStateTests {
         #expect(st.phase == .canceled)
     }
 
-    /// Counts and the cache-hit ratio over Dockerfile instruction steps (FROM and internal steps excluded).
+    /// Counts and the cache figure over user steps (buildctl's cache metrics: FROM, `[internal]`
+    /// and export steps excluded); a zero-width cached record is a skipped step, counted nowhere.
     @Test func countsAndCacheRatio() {
         var st = BuildState(name: "b")
         _ = st.apply(SolveStatus(vertexes: [
-            Vertex(digest: d1, name: "[internal] load metadata", started: t(0), completed: t(1)),
-            Vertex(digest: d2, name: "[stage-1 1/3] FROM docker.io/library/x", started: t(0), completed: t(1)),
-            Vertex(digest: d3, name: "[stage-1 2/3] RUN make", started: t(1), completed: t(1), cached: true),
-            Vertex(digest: "sha256:4", name: "[stage-1 3/3] RUN test"),
+            Vertex(digest: d1, name: "[internal] load metadata", started: t(0), completed: t(1), cached: true),
+            Vertex(digest: d2, name: "[stage-1 1/4] FROM docker.io/library/x", started: t(0), completed: t(1), cached: true),
+            Vertex(digest: d3, name: "[stage-1 2/4] RUN make", started: t(1), completed: t(1.5), cached: true),
+            Vertex(digest: "sha256:4", name: "[stage-1 3/4] RUN test"),
+            Vertex(digest: "sha256:5", name: "[stage-1 4/4] RUN skip", started: t(2), completed: t(2), cached: true),
         ]))
-        #expect(st.totalSteps == 4)
-        #expect(st.completedSteps == 3)
-        #expect(st.cachedSteps == 1)
-        #expect(st.cacheHitRatio == 1.0)
-        _ = st.apply(SolveStatus(vertexes: [Vertex(digest: "sha256:4", name: "[stage-1 3/3] RUN test", started: t(2), completed: t(3))]))
+        #expect(st.totalSteps == 5)
+        #expect(st.completedSteps == 4)
+        #expect(st.cachedSteps == 3)
+        #expect(st.skippedSteps == 1)
+        #expect(st.step("sha256:5")?.state == .skipped)
+        #expect(st.cache == CacheFigure(hits: 1, of: 1))
+        #expect(st.cache.text == "1/1 cached (100%)")
+        _ = st.apply(SolveStatus(vertexes: [Vertex(digest: "sha256:4", name: "[stage-1 3/4] RUN test", started: t(2), completed: t(3))]))
+        #expect(st.cache == CacheFigure(hits: 1, of: 2))
         #expect(st.cacheHitRatio == 0.5)
+        // A step that fails ran: it is a miss.
+        _ = st.apply(SolveStatus(vertexes: [Vertex(digest: "sha256:6", name: "[stage-1 5/5] RUN x", started: t(3), completed: t(4), error: "exit code: 1")]))
+        #expect(st.cache == CacheFigure(hits: 1, of: 3))
+    }
+
+    /// A vertex whose latest record is completed and cached is cached, even when BuildKit left an
+    /// earlier start open (the recorded failing build's FROM): not canceled when the build fails.
+    @Test func latestRecordDecidesTheState() {
+        var st = BuildState(name: "b")
+        _ = st.apply(SolveStatus(vertexes: [Vertex(digest: d1, name: "[1/2] FROM x", started: t(0))]))
+        #expect(st.step(d1)?.state == .running)
+        _ = st.apply(SolveStatus(vertexes: [Vertex(digest: d1, name: "[1/2] FROM x", started: t(0.5), completed: t(0.6), cached: true)]))
+        #expect(st.step(d1)?.state == .cached)
+        #expect(st.step(d1)?.intervals == [Interval(start: t(0), stop: t(0.6))])
+        _ = st.apply(.finished(.failed("boom")))
+        #expect(st.step(d1)?.state == .cached)
+        #expect(st.completedSteps == 1)
+    }
+
+    /// A stream without a result (rawjson) decides from its steps.
+    @Test func streamEndedInfersTheResult() {
+        func ended(_ vertexes: [Vertex], output: [String] = []) -> BuildResult? {
+            var st = BuildState(name: "b")
+            _ = st.apply(SolveStatus(vertexes: vertexes))
+            for o in output { _ = st.apply(.output(o)) }
+            _ = st.apply(.streamEnded)
+            return st.result
+        }
+        let ctx = Vertex(digest: d1, name: "[internal] load build context", started: t(0), completed: t(1))
+        let run = Vertex(digest: d2, name: "[1/2] RUN x", started: t(1), completed: t(2))
+        #expect(ended([ctx, run]) == .succeeded(imageID: nil))
+        #expect(ended([ctx, run], output: ["ERROR: failed to solve: boom"]) == .failed("failed to solve: boom"))
+        var failing = run
+        failing.error = "exit code: 3"
+        #expect(ended([ctx, failing]) == .failed("exit code: 3"))
+        var canceled = run
+        canceled.error = "context canceled"
+        #expect(ended([ctx, canceled]) == .canceled)
+        var open = run
+        open.completed = nil
+        #expect(ended([ctx, open]) == .failed("the stream ended while 1 step was still running"))
+        #expect(ended([ctx]) == .failed("the stream ended before any build step ran (no result recorded)"))
     }
 
     /// Logs beyond the memory budget leave memory as spill effects; line numbering stays whole.

@@ -10,6 +10,9 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "buildtop", targets: ["buildtop"]),
+        // The decoders and the terminal text layer, for the fuzzing package in Fuzz/.
+        .library(name: "BuildEvents", targets: ["BuildEvents"]),
+        .library(name: "TerminalKit", targets: ["TerminalKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),

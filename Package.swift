@@ -38,11 +38,13 @@ let package = Package(
             exclude: ["Generated/README.md"],
             swiftSettings: strict
         ),
-        // Drivers: everything that talks to Docker or touches files.
+        // Files: atomic writes and the log spill store (no network).
+        .target(name: "LocalFiles", dependencies: ["BuildModel"], swiftSettings: strict),
+        // Drivers: everything that talks to Docker.
         .target(
             name: "Docker",
             dependencies: [
-                "BuildModel", "BuildEvents",
+                "BuildModel", "BuildEvents", "LocalFiles",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -54,17 +56,21 @@ let package = Package(
         ),
         // UI: cell grid and text, no curses.
         .target(name: "TerminalKit", swiftSettings: strict),
-        // UI: pure drawing of app state into a Screen.
-        .target(name: "Views", dependencies: ["BuildModel", "TerminalKit"], swiftSettings: strict),
-        // UI: app state, reducer, keymaps, themes, runtime.
+        // UI model, pure: app state, events and effects, the reducer, keymaps, themes as data.
+        .target(name: "AppModel", dependencies: ["BuildModel", "TerminalKit"], swiftSettings: strict),
+        // UI: pure drawing of the app state into a Screen.
+        .target(name: "Views", dependencies: ["AppModel", "BuildModel", "TerminalKit"], swiftSettings: strict),
+        // UI: the runtime loop and its effects (files, themes), over any terminal; no network.
         .target(
             name: "App",
             dependencies: [
-                "BuildModel", "BuildEvents", "Views", "TerminalKit", "Docker",
+                "AppModel", "BuildModel", "Views", "TerminalKit", "LocalFiles",
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict
         ),
+        // The live services the executable wires into the runtime: builds, builders, buildx.
+        .target(name: "LiveServices", dependencies: ["App", "AppModel", "BuildModel", "Docker"], swiftSettings: strict),
         // Backend: the only code that calls ncurses.
         .systemLibrary(name: "CNcurses", providers: [.apt(["libncurses-dev"])]),
         .target(name: "CTermGuard", linkerSettings: [.linkedLibrary("ncursesw")]),
@@ -73,20 +79,21 @@ let package = Package(
         .executableTarget(
             name: "buildtop",
             dependencies: [
-                "BuildModel", "BuildEvents", "Docker", "TerminalKit", "Views", "App", "CursesBackend", "CBytes",
+                "BuildModel", "BuildEvents", "Docker", "LocalFiles", "TerminalKit", "AppModel", "Views", "App", "LiveServices",
+                "CursesBackend", "CBytes",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),
         // Tests.
-        .target(name: "TestSupport", dependencies: ["BuildModel", "BuildEvents", "TerminalKit", "Views", "App"], swiftSettings: strict),
+        .target(name: "TestSupport", dependencies: ["BuildModel", "BuildEvents", "TerminalKit", "AppModel", "Views", "App"], swiftSettings: strict),
         .testTarget(name: "BuildModelTests", dependencies: ["BuildModel", "BuildEvents", "TestSupport"]),
         .testTarget(name: "BuildEventsTests", dependencies: ["BuildModel", "BuildEvents", "TestSupport"]),
-        .testTarget(name: "DockerTests", dependencies: ["Docker", "BuildModel", "TestSupport"]),
+        .testTarget(name: "DockerTests", dependencies: ["Docker", "LocalFiles", "BuildModel", "TestSupport"]),
         .testTarget(name: "TerminalKitTests", dependencies: ["TerminalKit"]),
-        .testTarget(name: "ViewsTests", dependencies: ["Views", "App", "TerminalKit", "BuildModel", "BuildEvents", "TestSupport"], exclude: ["__Snapshots__"]),
-        .testTarget(name: "AppTests", dependencies: ["App", "Views", "TerminalKit", "BuildModel", "BuildEvents", "TestSupport"]),
-        .testTarget(name: "BuildxTests", dependencies: ["Docker", "BuildModel", "BuildEvents", "TestSupport"]),
+        .testTarget(name: "ViewsTests", dependencies: ["Views", "AppModel", "App", "TerminalKit", "BuildModel", "BuildEvents", "TestSupport"], exclude: ["__Snapshots__"]),
+        .testTarget(name: "AppTests", dependencies: ["App", "AppModel", "Views", "TerminalKit", "BuildModel", "BuildEvents", "TestSupport"]),
+        .testTarget(name: "BuildxTests", dependencies: ["Docker", "LiveServices", "App", "AppModel", "Views", "TerminalKit", "BuildModel", "BuildEvents", "TestSupport"]),
         .testTarget(name: "EngineTests", dependencies: ["Docker", "BuildModel", "BuildEvents", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

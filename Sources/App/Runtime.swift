@@ -1,8 +1,9 @@
 import BuildModel
-import Docker
 import Foundation
+import LocalFiles
 import Synchronization
 import TerminalKit
+import AppModel
 import Views
 
 /// A terminal that also reads input: ncurses in the program, a scripted one in tests.

@@ -1,5 +1,6 @@
 import Foundation
 import TerminalKit
+import AppModel
 import Views
 import Yams
 

@@ -1,6 +1,7 @@
 import BuildEvents
 import BuildModel
 import Foundation
+import LocalFiles
 
 /// buildx's on-disk builder store (PROTOCOL.md §4.2): `instances/<name>` (NodeGroup JSON),
 /// `current`, `defaults/<hash>`, `activity/<name>`, all changed under an flock on `.lock` with

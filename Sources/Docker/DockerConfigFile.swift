@@ -1,5 +1,6 @@
 import BuildEvents
 import Foundation
+import LocalFiles
 
 /// The docker CLI's `config.json`: buildtop changes only `aliases.builder` (the `docker buildx
 /// install` alias, PROTOCOL.md §4.5) and keeps every other byte of the file as it was.

@@ -1,4 +1,5 @@
 import App
+import AppModel
 import BuildEvents
 import BuildModel
 import Foundation

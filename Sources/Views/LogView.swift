@@ -1,14 +1,10 @@
+import AppModel
 import BuildModel
 import TerminalKit
 
 /// One build's steps (left) and the selected step's full log (right): scroll, follow, search
 /// highlights, wrap, timestamps, stdout/stderr distinguished.
 public enum LogView {
-    /// Lines of the selected step as the view shows them (complete lines, then unfinished tails).
-    public static func lines(of step: Step) -> [LogLine] {
-        step.log.lines() + step.log.partialLines
-    }
-
     /// Draws the view.
     public static func draw(_ state: AppState, _ lv: LogViewState, into screen: inout Screen, rect: Rect) {
         let theme = state.theme
@@ -38,7 +34,7 @@ public enum LogView {
             return
         }
         let step = steps[lv.step]
-        let all = lines(of: step)
+        let all = LogLines.lines(of: step)
         let flags = [lv.follow ? "follow" : nil, lv.wrap ? "wrap" : nil, lv.timestamps ? "time" : nil].compactMap { $0 }.joined(separator: ",")
         var title = "log · \(all.count + step.log.spilledLines) lines"
         if !flags.isEmpty { title += " · " + flags }
@@ -139,16 +135,6 @@ public enum LogView {
             } else {
                 i += 1
             }
-        }
-    }
-
-    /// Absolute line numbers of the lines matching `needle` (case-insensitive) in a step.
-    public static func matches(_ needle: String, in step: Step) -> [Int] {
-        guard !needle.isEmpty else { return [] }
-        let n = needle.lowercased()
-        let base = step.log.spilledLines
-        return lines(of: step).enumerated().compactMap { i, l in
-            ANSIText.plainText(l.text).lowercased().contains(n) ? base + i : nil
         }
     }
 }

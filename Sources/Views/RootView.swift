@@ -1,3 +1,4 @@
+import AppModel
 import BuildModel
 import TerminalKit
 
@@ -82,24 +83,6 @@ public enum RootView {
 
 /// The panels of all builds.
 public enum Dashboard {
-    /// Panel rectangles for `count` builds in `rect`.
-    public static func panelRects(count: Int, layout: Layout, focus: Int, rect: Rect) -> [Int: Rect] {
-        guard count > 0 else { return [:] }
-        switch layout {
-        case .zoomed:
-            return [min(max(0, focus), count - 1): rect]
-        case .stacked:
-            let rects = rect.grid(columns: 1, rows: count)
-            return Dictionary(uniqueKeysWithValues: rects.enumerated().map { ($0.offset, $0.element) })
-        case .grid:
-            let maxCols = max(1, rect.width / 60)
-            let cols = min(count, maxCols, count <= 2 && rect.width >= 120 ? 2 : maxCols)
-            let rows = (count + cols - 1) / cols
-            let rects = rect.grid(columns: cols, rows: rows)
-            return Dictionary(uniqueKeysWithValues: (0..<count).map { ($0, rects[$0]) })
-        }
-    }
-
     /// Draws every panel (or a welcome text when there is no build).
     public static func draw(_ state: AppState, into screen: inout Screen, rect: Rect) {
         guard !state.builds.isEmpty else {
@@ -112,7 +95,7 @@ public enum Dashboard {
             }
             return
         }
-        for (i, r) in panelRects(count: state.builds.count, layout: state.layout, focus: state.focus, rect: rect) {
+        for (i, r) in PanelLayout.rects(count: state.builds.count, layout: state.layout, focus: state.focus, rect: rect) {
             BuildPanel.draw(state.builds[i], number: state.builds[i].number, focused: i == state.focus, state: state, into: &screen, rect: r)
         }
     }

@@ -1,7 +1,9 @@
 import App
+import AppModel
 import ArgumentParser
 import BuildModel
 import Foundation
+import LocalFiles
 import TerminalKit
 import Views
 
@@ -78,7 +80,7 @@ struct BenchUICommand: ParsableCommand {
         let logScreen = RootView.render(state, hints: [])
         let logMs = Double(DispatchTime.now().uptimeNanoseconds - logStart) / 1e6
         let step = state.builds[0].state.visibleSteps[running]
-        let viewable = LogView.lines(of: step).count + step.log.spilledLines
+        let viewable = LogLines.lines(of: step).count + step.log.spilledLines
         print(String(format: "frames=%d size=%dx%d builds=%d steps=%d p50_ms=%.3f p99_ms=%.3f max_ms=%.3f cells_changed_per_frame=%.0f", frames, width, height, builds, steps, pct(0.5), pct(0.99), times.last ?? 0, Double(changed) / Double(frames)))
         print(String(format: "log_view_ms=%.1f lines_viewable=%d of_step_total=%d rss_after_state_kib=%d rss_end_kib=%d", logMs, viewable, step.log.totalLines, rssAfterState, Self.rssKiB()))
         _ = logScreen

@@ -1,8 +1,10 @@
 import App
+import AppModel
 import ArgumentParser
 import BuildModel
 import Docker
 import Foundation
+import LocalFiles
 
 /// `buildtop build [flags] PATH`: `docker buildx build` flags, run on the engine's BuildKit.
 struct BuildCommand: AsyncParsableCommand {

@@ -1,4 +1,5 @@
 import App
+import AppModel
 import ArgumentParser
 import CursesBackend
 import Docker

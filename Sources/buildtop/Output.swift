@@ -2,6 +2,7 @@ import Docker
 import BuildEvents
 import BuildModel
 import Foundation
+import LocalFiles
 import TerminalKit
 
 /// Writes text to a file descriptor unbuffered (progress goes to stderr, like buildx).
@@ -187,7 +188,7 @@ final class LogSpillSink {
 }
 
 /// The Docker module's spill store, named here so Output.swift needs no Docker import of its own.
-typealias LogSpillBackend = Docker.LogSpill
+typealias LogSpillBackend = LocalFiles.LogSpill
 
 /// Wall-clock "now" as a BuildKit timestamp.
 func wallClock() -> Timestamp {

@@ -1,9 +1,12 @@
 import App
+import AppModel
 import BuildEvents
 import BuildModel
 import CursesBackend
 import Docker
 import Foundation
+import LiveServices
+import LocalFiles
 import TerminalKit
 import Views
 

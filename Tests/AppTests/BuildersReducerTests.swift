@@ -1,4 +1,5 @@
 import App
+import AppModel
 import BuildModel
 import TerminalKit
 import Testing

@@ -1,4 +1,5 @@
 import App
+import AppModel
 import Foundation
 import TerminalKit
 import Testing

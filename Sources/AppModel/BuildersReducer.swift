@@ -1,6 +1,5 @@
 import BuildModel
 import TerminalKit
-import Views
 
 extension AppState {
     /// Opens the builders menu and starts a discovery.

@@ -1,6 +1,5 @@
 import BuildModel
 import TerminalKit
-import Views
 
 extension AppState {
     /// The one reducer: folds an event into the state and returns the I/O to perform. Pure.
@@ -342,7 +341,7 @@ extension AppState {
         var lv = lv
         let steps = logSteps(lv)
         let page = max(1, size.height - 4)
-        let lineCount = steps.indices.contains(lv.step) ? LogView.lines(of: steps[lv.step]).count + steps[lv.step].log.spilledLines : 0
+        let lineCount = steps.indices.contains(lv.step) ? LogLines.lines(of: steps[lv.step]).count + steps[lv.step].log.spilledLines : 0
         func scroll(_ delta: Int) {
             if lv.follow { lv.scroll = max(0, lineCount - page) }
             lv.follow = false
@@ -371,7 +370,7 @@ extension AppState {
             lv.search = ""
         case .nextMatch, .prevMatch:
             guard steps.indices.contains(lv.step) else { break }
-            let m = LogView.matches(lv.search, in: steps[lv.step])
+            let m = LogLines.matches(lv.search, in: steps[lv.step])
             guard !m.isEmpty else {
                 message = "no match for \(lv.search)"
                 break
@@ -425,7 +424,7 @@ extension AppState {
         case .dashboard:
             guard m.kind == .press else { return [] }
             let main = Rect(x: 0, y: 1, width: size.width, height: size.height - 2)
-            for (i, r) in Dashboard.panelRects(count: builds.count, layout: layout, focus: focus, rect: main) where r.contains(x: m.x, y: m.y) {
+            for (i, r) in PanelLayout.rects(count: builds.count, layout: layout, focus: focus, rect: main) where r.contains(x: m.x, y: m.y) {
                 focus = i
             }
         case .logs(let lv):

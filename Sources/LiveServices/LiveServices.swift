@@ -1,3 +1,5 @@
+import App
+import AppModel
 import BuildModel
 import Docker
 import Foundation

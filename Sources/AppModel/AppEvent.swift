@@ -1,6 +1,5 @@
 import BuildModel
 import TerminalKit
-import Views
 
 /// Everything that can change the app state.
 public enum AppEvent: Sendable {

@@ -1,5 +1,4 @@
 import TerminalKit
-import Views
 
 /// What a key does.
 public enum Action: Sendable, Equatable {

@@ -1,6 +1,5 @@
 import BuildModel
 import TerminalKit
-import Views
 
 extension AppState {
     /// Keys of the new-build form.

@@ -1,6 +1,8 @@
 import App
+import AppModel
 import BuildModel
 import Foundation
+import LiveServices
 import TerminalKit
 import Testing
 import TestSupport

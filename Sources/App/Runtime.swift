@@ -44,6 +44,9 @@ public final class EventBus: Sendable {
         _ = write(writeFD, &one, 1)
     }
 
+    /// True when no event is queued.
+    public var isEmpty: Bool { queue.withLock { $0.isEmpty } }
+
     /// Takes all queued events (main thread).
     public func drain() -> [AppEvent] {
         var buf = [UInt8](repeating: 0, count: 256)
@@ -66,6 +69,8 @@ public struct RuntimeServices: Sendable {
     public var environment: [String: String]
     /// Wall clock.
     public var clock: @Sendable () -> Timestamp
+    /// Monotonic clock in nanoseconds (frame pacing and the 1 s tick).
+    public var monotonic: @Sendable () -> UInt64
     /// Finds the builders (files, buildx, engines).
     public var discoverBuilders: @Sendable () async -> BuilderList
     /// Runs a builder command and reports it for the command log.
@@ -75,17 +80,19 @@ public struct RuntimeServices: Sendable {
     public init(
         startBuild: @escaping @Sendable (Int, BuildRequest, @escaping @Sendable (DriverEvent) -> Void) -> BuildHandle,
         themeDirectories: [String], environment: [String: String], clock: @escaping @Sendable () -> Timestamp,
+        monotonic: @escaping @Sendable () -> UInt64 = { DispatchTime.now().uptimeNanoseconds },
         discoverBuilders: @escaping @Sendable () async -> BuilderList = {
             BuilderList(builders: [], current: "default", source: .context, contextName: "default")
         },
         runBuilderCommand: @escaping @Sendable (BuilderCommand) async -> CommandLogEntry = { c in
-            CommandLogEntry(command: "docker buildx " + c.buildxArguments.joined(separator: " "), succeeded: false, output: "not available here")
+            CommandLogEntry(command: c.commandLine, succeeded: false, output: "not available here")
         }
     ) {
         self.startBuild = startBuild
         self.themeDirectories = themeDirectories
         self.environment = environment
         self.clock = clock
+        self.monotonic = monotonic
         self.discoverBuilders = discoverBuilders
         self.runBuilderCommand = runBuilderCommand
     }
@@ -115,9 +122,11 @@ public struct BuildHandle: Sendable {
     }
 }
 
-/// The main loop: merges terminal input, driver events and time; runs the reducer and its effects;
-/// redraws at most ~30 times a second and never while nothing changed (a running build's clock
-/// ticks once a second). All terminal calls happen on the calling (main) thread.
+/// The main loop: merges terminal input, driver events and time; runs the reducer and performs
+/// its effects; redraws at most ~30 times a second and only when the state changed; ticks once a
+/// second while a build runs (and sleeps without a timeout otherwise). Every terminal call
+/// happens on the calling (main) thread; effects that touch files run on a serial background
+/// queue and come back as events, so the screen never waits for a disk, a FIFO or a slow folder.
 public final class Runtime {
     /// The state (read by tests).
     public private(set) var state: AppState
@@ -130,17 +139,26 @@ public final class Runtime {
     /// Builder discoveries and commands in flight (awaited on quit).
     var tasks: [Task<Void, Never>] = []
     let history: HistoryStore
+    /// File effects, in order (a spill before the save that reads it).
+    let io = DispatchQueue(label: "buildtop.io")
+    let ioPending = PendingCount()
     var dirty = true
-    var lastDraw: UInt64 = 0
+    var lastDraw: UInt64?
     var lastTick: UInt64 = 0
+    var started = false
     /// True when the state changed since the last frame (the loop draws only then).
     public var needsRedraw: Bool { dirty }
     /// Frames drawn (for tests and benchmarks).
     public private(set) var framesDrawn = 0
-    let frameInterval: UInt64 = 33_000_000
+    /// Shortest time between two frames (~30 frames/s).
+    public static let frameInterval: UInt64 = 33_000_000
+    /// Time between two ticks while a build runs.
+    public static let tickInterval: UInt64 = 1_000_000_000
 
     /// Creates the runtime over a terminal.
     public init(state: AppState, terminal: any InteractiveTerminal, services: RuntimeServices) {
+        var state = state
+        state.stateDirectory = services.stateDirectory.path
         self.state = state
         self.terminal = terminal
         self.services = services
@@ -148,26 +166,45 @@ public final class Runtime {
         self.terminal.wakeFD = bus.readFD
     }
 
-    static func monotonic() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
-
-    /// Feeds one event (tests use this directly).
+    /// Feeds one event. An event that leaves the state as it was draws nothing; a driver event
+    /// (status of a known build) always changes it, so it is not compared.
     public func dispatch(_ e: AppEvent) {
+        if case .driver(let id, _) = e {
+            let effects = state.apply(e)
+            if state.index(of: id) != nil { dirty = true }
+            for effect in effects { perform(effect) }
+            return
+        }
+        let before = state
         let effects = state.apply(e)
-        dirty = true
+        if state != before { dirty = true }
         for effect in effects { perform(effect) }
     }
 
+    /// True when nothing is left to do: no frame owed, no queued event, no file effect running.
+    public var isIdle: Bool { !dirty && bus.isEmpty && ioPending.value == 0 }
+
     /// Runs until the user quits; returns when the terminal can be restored.
-    public func run() {
-        dispatch(.tick(services.clock()))
-        while !state.quitting {
-            let nowNs = Self.monotonic()
+    public func run() { run(until: { false }) }
+
+    /// Runs until the user quits or `done` says so (checked between iterations; tests use it to
+    /// run the real loop step by step).
+    public func run(until done: () -> Bool) {
+        if !started {
+            started = true
+            lastTick = services.monotonic()
+            dispatch(.tick(services.clock()))
+            if state.size != terminal.size { dispatch(.resize(terminal.size)) }
+        }
+        while !state.quitting, !done() {
+            let nowNs = services.monotonic()
             var timeout: Int32? = nil
             if dirty {
-                let since = nowNs &- lastDraw
-                timeout = since >= frameInterval ? 0 : Int32((frameInterval - since) / 1_000_000)
+                let since = lastDraw.map { nowNs &- $0 } ?? Self.frameInterval
+                timeout = since >= Self.frameInterval ? 0 : Int32((Self.frameInterval - since) / 1_000_000)
             } else if state.runningCount > 0 {
-                timeout = 1000
+                let since = nowNs &- lastTick
+                timeout = since >= Self.tickInterval ? 0 : Int32((Self.tickInterval - since) / 1_000_000)
             }
             let input = terminal.waitForEvents(timeoutMilliseconds: timeout)
             for ev in input {
@@ -175,28 +212,32 @@ public final class Runtime {
                 case .key(.ctrl("z")):
                     terminal.suspend()
                     dirty = true
+                    if state.size != terminal.size { dispatch(.resize(terminal.size)) }
                 case .key(let k): dispatch(.key(k))
                 case .mouse(let m): dispatch(.mouse(m))
                 case .resize(let s): dispatch(.resize(s))
                 }
             }
-            for e in bus.drain() { dispatch(e) }
-            let t = Self.monotonic()
-            if state.runningCount > 0, t &- lastTick >= 1_000_000_000 {
+            let events = bus.drain()
+            // Time enters as an event: the arrival time of what follows (clocks of live builds).
+            if !events.isEmpty { dispatch(.tick(services.clock())) }
+            for e in events { dispatch(e) }
+            let t = services.monotonic()
+            if state.runningCount > 0, t &- lastTick >= Self.tickInterval {
                 lastTick = t
                 dispatch(.tick(services.clock()))
+            } else if state.runningCount == 0 {
+                lastTick = t
             }
-            if dirty, t &- lastDraw >= frameInterval {
+            if dirty, lastDraw.map({ t &- $0 >= Self.frameInterval }) ?? true {
                 draw()
                 lastDraw = t
             }
         }
     }
 
-    /// Renders and presents a frame.
+    /// Renders and presents a frame. Reads the state, never writes it.
     public func draw() {
-        state.now = services.clock()
-        if state.size != terminal.size { state.size = terminal.size }
         let screen = RootView.render(state, hints: Keymap.hints(for: state), helpHints: Keymap.helpSections(for: state))
         terminal.present(screen)
         framesDrawn += 1
@@ -206,7 +247,7 @@ public final class Runtime {
     /// Waits for build tasks to end and removes spill files. Builds asked to cancel get `grace`
     /// to report their end (buildx exits on SIGINT, the engine ends the stream); whatever still
     /// runs then is terminated. Builder discoveries and commands are cancelled (their processes
-    /// are torn down by swift-subprocess).
+    /// are torn down by swift-subprocess). Called after the terminal was restored.
     public func finish(grace: Duration = .seconds(5)) async {
         for t in tasks { t.cancel() }
         let deadline = ContinuousClock.now + grace
@@ -231,10 +272,21 @@ public final class Runtime {
         }
         for (_, h) in handles { await h.task.value }
         for t in tasks { await t.value }
+        io.sync {}
         for (_, s) in spills { s.remove() }
     }
 
     // MARK: - Effects
+
+    /// Runs `work` on the file queue; what it posts arrives as events.
+    func background(_ work: @escaping @Sendable () -> Void) {
+        let pending = ioPending
+        pending.add(1)
+        io.async {
+            work()
+            pending.add(-1)
+        }
+    }
 
     func perform(_ effect: Effect) {
         let bus = self.bus
@@ -247,33 +299,47 @@ public final class Runtime {
         case .spill(let id, let stepID, let batch):
             let spill = spills[id] ?? LogSpill(directory: services.stateDirectory.appendingPathComponent("logs/\(getpid())-\(id)"))
             spills[id] = spill
-            do { try spill.append(stepID: stepID, lines: batch) } catch {
-                dispatch(.notice("cannot keep logs on disk: \(error)"))
+            background {
+                do { try spill.append(stepID: stepID, lines: batch) } catch {
+                    bus.post(.notice("cannot keep logs on disk: \(error)"))
+                }
             }
         case .loadTheme(let name):
-            do {
-                let theme = try ThemeLoader.load(nameOrPath: name, searchDirectories: services.themeDirectories)
-                dispatch(.themeLoaded(ThemeLoader.applyEnvironment(theme, environment: services.environment)))
-            } catch {
-                dispatch(.notice("\(error)"))
+            let dirs = services.themeDirectories
+            let env = services.environment
+            background {
+                do {
+                    let theme = try ThemeLoader.load(nameOrPath: name, searchDirectories: dirs)
+                    bus.post(.themeLoaded(ThemeLoader.applyEnvironment(theme, environment: env)))
+                } catch {
+                    bus.post(.notice("\(error)"))
+                }
             }
         case .inspectDockerfile(let context, let dockerfile):
-            let path = dockerfile.isEmpty ? URL(fileURLWithPath: context).appendingPathComponent("Dockerfile").path : dockerfile
-            if let data = FileManager.default.contents(atPath: path) {
-                dispatch(.dockerfileInfo(context: context, DockerfileInfo.parse(String(decoding: data, as: UTF8.self))))
+            background {
+                let path = dockerfile.isEmpty ? URL(fileURLWithPath: context).appendingPathComponent("Dockerfile").path : dockerfile
+                bus.post(.dockerfileInfo(context: context, DockerfileInspection.inspect(context: context, dockerfilePath: path)))
             }
         case .readDockerfile(let id, let path):
-            if let data = FileManager.default.contents(atPath: path), data.count < 1 << 20 {
-                dispatch(.dockerfileText(id: id, String(decoding: data, as: UTF8.self)))
+            background {
+                if let bytes = SmallFile.read(path) {
+                    bus.post(.dockerfileText(id: id, String(decoding: bytes, as: UTF8.self)))
+                }
             }
         case .completePath(let prefix):
-            dispatch(.completions(prefix: prefix, PathCompletion.complete(prefix)))
+            background { bus.post(.completions(prefix: prefix, PathCompletion.complete(prefix))) }
         case .saveHistory(let r):
-            do { try history.save(r) } catch { dispatch(.notice("cannot remember the form: \(error)")) }
+            let history = self.history
+            background {
+                do { try history.save(r) } catch { bus.post(.notice("cannot remember the form: \(error)")) }
+            }
         case .loadHistory(let context):
-            if let r = history.load(context: context) { dispatch(.history(context: context, r)) }
-        case .saveLog(let id, let stepID):
-            saveLog(id: id, stepID: stepID)
+            let history = self.history
+            background { bus.post(.history(context: context, history.load(context: context))) }
+        case .saveLog(let id, let stepID, let path):
+            guard let entry = state.build(id), let step = entry.state.step(stepID) else { return }
+            let spill = spills[id]
+            background { bus.post(.notice(Runtime.saveLog(step, spill: spill, to: path))) }
         case .discoverBuilders(let generation):
             let discover = services.discoverBuilders
             tasks.append(Task.detached { bus.post(.buildersLoaded(await discover(), generation: generation)) })
@@ -283,19 +349,12 @@ public final class Runtime {
             tasks.append(Task.detached { bus.post(.builderCommandFinished(command, await run(command))) })
             pruneTasks()
         case .quit(let cancelRunning):
-            if cancelRunning {
-                let hs = handles
-                let running = state.builds.filter(\.isRunning).map(\.id)
-                let group = DispatchGroup()
-                for id in running {
-                    guard let h = hs[id] else { continue }
-                    group.enter()
-                    Task.detached {
-                        await h.cancel()
-                        group.leave()
-                    }
-                }
-                _ = group.wait(timeout: .now() + 5)
+            // Never wait here: the cancels go out in the background; `finish` waits for the
+            // builds to end after the terminal was restored.
+            guard cancelRunning else { return }
+            for id in state.builds.filter(\.isRunning).map(\.id) {
+                guard let h = handles[id] else { continue }
+                Task.detached { await h.cancel() }
             }
         }
     }
@@ -306,25 +365,46 @@ public final class Runtime {
         if tasks.count > 32 { tasks.removeFirst(tasks.count - 32) }
     }
 
-    func saveLog(id: Int, stepID: String) {
-        guard let entry = state.build(id), let step = entry.state.step(stepID) else { return }
+    /// Writes a step's full log (spill file + memory) to `path` atomically; returns the message.
+    static func saveLog(_ step: Step, spill: LogSpill?, to path: String) -> String {
         var lines: [LogLine] = []
-        if let spill = spills[id] { lines = (try? spill.read(stepID: stepID)) ?? [] }
+        if let spill { lines = (try? spill.read(stepID: step.id)) ?? [] }
         lines += step.log.lines() + step.log.partialLines
         var out: [UInt8] = []
         for l in lines {
             out += l.text
             out.append(10)
         }
-        let number = (entry.state.visibleSteps.firstIndex { $0.id == stepID } ?? 0) + 1
-        let safe = entry.request.name.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" }
-        let path = FileManager.default.currentDirectoryPath + "/buildtop-\(String(safe))-step\(number).log"
         do {
+            let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             try AtomicFile.write(out, to: path)
-            dispatch(.notice("saved \(lines.count) lines to \(path)"))
+            return "saved \(lines.count) lines to \(path)"
         } catch {
-            dispatch(.notice("cannot save the log: \(error)"))
+            return "cannot save the log: \(error)"
         }
+    }
+}
+
+/// A count shared with background work.
+final class PendingCount: Sendable {
+    private let count = Mutex(0)
+    var value: Int { count.withLock { $0 } }
+    func add(_ n: Int) { count.withLock { $0 += n } }
+}
+
+/// What the form learns from a context folder: the Dockerfile's stages and ARGs, or why there is
+/// nothing to learn (no such folder, no Dockerfile).
+enum DockerfileInspection {
+    static func inspect(context: String, dockerfilePath path: String) -> DockerfileInfo {
+        var isDir: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: context, isDirectory: &isDir) || !isDir.boolValue {
+            return DockerfileInfo(problem: "context folder \(context) not found")
+        }
+        guard let bytes = SmallFile.read(path) else {
+            return DockerfileInfo(problem: "no Dockerfile at \(path)")
+        }
+        return DockerfileInfo.parse(String(decoding: bytes, as: UTF8.self))
     }
 }
 

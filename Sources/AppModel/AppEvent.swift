@@ -23,8 +23,8 @@ public enum AppEvent: Sendable {
     case dockerfileText(id: Int, String)
     /// Completions for the form's context path.
     case completions(prefix: String, [String])
-    /// The remembered request for a context folder.
-    case history(context: String, BuildRequest)
+    /// The remembered request for a context folder (nil: none).
+    case history(context: String, BuildRequest?)
     /// Open the form (entry point with no arguments).
     case openForm
     /// Launch a build now (entry point `buildtop build`, or `:build`).
@@ -61,8 +61,8 @@ public enum Effect: Sendable, Equatable {
     case saveHistory(BuildRequest)
     /// Look up the remembered request for a context folder.
     case loadHistory(context: String)
-    /// Save a step's full log (spill file + memory) to a file.
-    case saveLog(id: Int, stepID: String)
+    /// Save a step's full log (spill file + memory) to the file at `path`.
+    case saveLog(id: Int, stepID: String, path: String)
     /// Leave the program (cancelling running builds first when asked).
     case quit(cancelRunning: Bool)
     /// Find the builders (files, buildx, engines); results carry the generation back.

@@ -101,6 +101,8 @@ public struct LogViewState: Sendable, Equatable {
     public var matchLine: Int?
     /// Focus on the step list (true) or the log (false).
     public var stepsFocused = false
+    /// The path typed into the save prompt while it is open (`s`).
+    public var savePath: String?
 
     /// Creates the view state.
     public init(buildID: Int, step: Int) {
@@ -124,12 +126,26 @@ public struct FormState: Sendable, Equatable {
         public var value: String
         /// Default from the Dockerfile (shown dim when the value is empty).
         public var defaultValue: String?
+        /// Where the row came from.
+        public var origin: Origin
+
+        /// Where a row came from; a row the user typed stays when the context or the Dockerfile
+        /// changes, the others follow them.
+        public enum Origin: Sendable, Equatable {
+            /// An `ARG` line of the Dockerfile.
+            case dockerfile
+            /// The context's remembered request.
+            case remembered
+            /// Typed in this form.
+            case typed
+        }
 
         /// Creates a row.
-        public init(name: String, value: String, defaultValue: String? = nil) {
+        public init(name: String, value: String, defaultValue: String? = nil, origin: Origin = .typed) {
             self.name = name
             self.value = value
             self.defaultValue = defaultValue
+            self.origin = origin
         }
 
         /// True when the name looks like a secret (its value is masked).
@@ -161,6 +177,23 @@ public struct FormState: Sendable, Equatable {
     public var completions: [String] = []
     /// A problem to show.
     public var error: String?
+    /// The context folder the per-context fields (Dockerfile, target, tags, no-cache, pull, build
+    /// args) belong to; nil until the first context is loaded.
+    public var loadedContext: String?
+    /// Why the context cannot be built as it is (no such folder, no Dockerfile); launch refuses.
+    public var problem: String?
+    /// The Dockerfile field's value when the Dockerfile was last read (leaving the field unchanged
+    /// reads nothing).
+    public var inspectedDockerfile = ""
+    /// ARG names the Dockerfile declares (nil until it was read).
+    public var declaredArgs: [String]?
+    /// ^L was pressed before the context was read: launch once it is, if it can be built.
+    public var launchWhenChecked = false
+
+    /// The problem of the context as typed (none while the typed context was not read yet).
+    public var contextProblem: String? {
+        loadedContext == context.trimmingCharacters() ? problem : nil
+    }
 
     /// Creates a form.
     public init() {}
@@ -204,6 +237,18 @@ public struct CreateBuilderForm: Sendable, Equatable {
 
     /// Creates an empty form.
     public init() {}
+
+    /// Applies `change` to the focused text field (choices and boxes are not typed into).
+    public mutating func edit(_ change: (inout String) -> Void) {
+        switch field {
+        case .name: change(&name)
+        case .driverOptions: change(&driverOptions)
+        case .endpoint: change(&endpoint)
+        case .platforms: change(&platforms)
+        case .buildkitdFlags: change(&buildkitdFlags)
+        case .driver, .use, .bootstrap: break
+        }
+    }
 
     /// The spec the form describes.
     public var spec: BuilderSpec {
@@ -254,11 +299,14 @@ public struct KeyHint: Sendable, Equatable {
     public var keys: String
     /// What they do.
     public var label: String
+    /// The keys do something now (the help dims the others).
+    public var enabled: Bool
 
     /// Creates a hint.
-    public init(keys: String, label: String) {
+    public init(keys: String, label: String, enabled: Bool = true) {
         self.keys = keys
         self.label = label
+        self.enabled = enabled
     }
 }
 
@@ -305,6 +353,8 @@ public struct AppState: Sendable, Equatable {
     public var nextID = 1
     /// Colours disabled (NO_COLOR): ANSI colours in logs are dropped.
     public var noColor = false
+    /// `$XDG_STATE_HOME/buildtop`: where saved logs are proposed to go.
+    public var stateDirectory = ""
     /// The app should exit.
     public var quitting = false
 

@@ -69,11 +69,9 @@ extension AppState {
         return [.runBuilderCommand(command)]
     }
 
-    mutating func buildersKey(_ k: Key, _ menu: BuilderMenuState) -> [Effect] {
-        if let create = menu.create { return createKey(k, create, menu) }
-        guard let a = Keymap.action(for: k, in: .builders) else { return [] }
+    mutating func buildersAction(_ a: Action) -> [Effect] {
+        guard case .builders(var menu) = mode else { return [] }
         if let e = common(a) { return e }
-        var menu = menu
         let builders = builderList?.builders ?? []
         let selected = builders.indices.contains(menu.selected) ? builders[menu.selected] : nil
         var effects: [Effect] = []
@@ -130,47 +128,36 @@ extension AppState {
         return effects
     }
 
-    mutating func createKey(_ k: Key, _ form: CreateBuilderForm, _ menu: BuilderMenuState) -> [Effect] {
-        var form = form
-        var menu = menu
+    mutating func createAction(_ a: Action) -> [Effect] {
+        guard case .builders(var menu) = mode, var form = menu.create else { return [] }
+        if a == .help || a == .quit { return common(a) ?? [] }
         let fields = CreateBuilderForm.Field.allCases
         func move(_ d: Int) {
             let i = fields.firstIndex(of: form.field) ?? 0
             form.field = fields[(i + d + fields.count) % fields.count]
         }
-        func edit(_ change: (inout String) -> Void) {
-            switch form.field {
-            case .name: change(&form.name)
-            case .driverOptions: change(&form.driverOptions)
-            case .endpoint: change(&form.endpoint)
-            case .platforms: change(&form.platforms)
-            case .buildkitdFlags: change(&form.buildkitdFlags)
-            case .driver, .use, .bootstrap: break
-            }
-        }
-        switch k {
-        case .escape:
+        switch a {
+        case .dismiss:
             menu.create = nil
             mode = .builders(menu)
             return []
-        case .tab, .down: move(1)
-        case .backTab, .up: move(-1)
-        case .left, .right:
+        case .nextField: move(1)
+        case .prevField: move(-1)
+        case .choosePrevious, .chooseNext:
             if form.field == .driver {
                 let all = CreateBuilderForm.drivers
                 let i = all.firstIndex(of: form.driver) ?? 0
-                form.driver = all[(i + (k == .right ? 1 : all.count - 1)) % all.count]
+                form.driver = all[(i + (a == .chooseNext ? 1 : all.count - 1)) % all.count]
             } else if form.field == .use {
                 form.use.toggle()
             } else if form.field == .bootstrap {
                 form.bootstrap.toggle()
             }
-        case .char(" ") where form.field == .use || form.field == .bootstrap:
-            if form.field == .use { form.use.toggle() } else { form.bootstrap.toggle() }
-        case .char(let c): edit { $0.append(c) }
-        case .backspace: edit { if !$0.isEmpty { $0.removeLast() } }
-        case .ctrl("u"): edit { $0 = "" }
-        case .enter, .ctrl("l"):
+        case .toggle:
+            if form.field == .use { form.use.toggle() } else if form.field == .bootstrap { form.bootstrap.toggle() }
+        case .deleteChar: form.edit { if !$0.isEmpty { $0.removeLast() } }
+        case .clearField: form.edit { $0 = "" }
+        case .launch:
             menu.create = nil
             mode = .builders(menu)
             return builderCommand(.create(form.spec))

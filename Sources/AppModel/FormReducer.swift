@@ -2,9 +2,130 @@ import BuildModel
 import TerminalKit
 
 extension AppState {
-    /// Keys of the new-build form.
-    mutating func formKey(_ k: Key, _ form: FormState) -> [Effect] {
-        var form = form
+    // MARK: - Context and Dockerfile
+
+    /// The form's context may have changed (the field was left, completed, or `:build PATH`):
+    /// a new folder starts from its own remembered request, or from empty with its Dockerfile's
+    /// stages and ARGs. Tags, target, no-cache, pull and the build args of another folder never
+    /// carry over; rows the user typed in this form stay.
+    mutating func contextChanged() -> [Effect] {
+        guard case .form(var form) = mode else { return [] }
+        let context = form.context.trimmingCharactersSpaces()
+        form.completions = []
+        if form.loadedContext != context {
+            form.loadedContext = context
+            form.dockerfile = ""
+            form.target = ""
+            form.tags = ""
+            form.noCache = false
+            form.pull = false
+            form.stages = []
+            form.declaredArgs = nil
+            form.problem = nil
+            form.inspectedDockerfile = ""
+            form.args = form.args.filter { $0.origin == .typed }
+            form.argRow = min(form.argRow, max(0, form.args.count - 1))
+            mode = .form(form)
+            // The remembered request first: it may name another Dockerfile, and a launch waiting
+            // for the check must see it.
+            return [.loadHistory(context: context), .inspectDockerfile(context: context, dockerfile: "")]
+        }
+        mode = .form(form)
+        return []
+    }
+
+    /// The Dockerfile of the form's context was read (or found missing).
+    mutating func dockerfileInspected(context: String, _ info: DockerfileInfo) -> [Effect] {
+        guard case .form(var form) = mode, form.loadedContext == context else { return [] }
+        form.problem = info.problem
+        if info.problem != nil {
+            form.stages = []
+            form.declaredArgs = nil
+            if form.launchWhenChecked {
+                form.launchWhenChecked = false
+                form.error = info.problem
+            }
+            mode = .form(form)
+            return []
+        }
+        form.stages = info.targets
+        if !form.target.isEmpty, !info.targets.contains(form.target) { form.target = "" }
+        let declared = info.args.map(\.name)
+        form.declaredArgs = declared
+        for arg in info.args where !form.args.contains(where: { $0.name == arg.name }) {
+            form.args.append(.init(name: arg.name, value: "", defaultValue: arg.defaultValue, origin: .dockerfile))
+        }
+        for i in form.args.indices {
+            form.args[i].defaultValue = info.args.first { $0.name == form.args[i].name }?.defaultValue
+        }
+        Self.dropUndeclared(&form)
+        mode = .form(form)
+        if form.launchWhenChecked {
+            form.launchWhenChecked = false
+            mode = .form(form)
+            return submit(form)
+        }
+        return []
+    }
+
+    /// Rows for ARGs the Dockerfile does not declare go, unless the user typed them here.
+    static func dropUndeclared(_ form: inout FormState) {
+        guard let declared = form.declaredArgs else { return }
+        form.args.removeAll { $0.origin != .typed && !declared.contains($0.name) }
+        form.argRow = min(form.argRow, max(0, form.args.count - 1))
+    }
+
+    /// The remembered request of the form's context arrived (nil: none).
+    mutating func historyLoaded(context: String, _ r: BuildRequest?) -> [Effect] {
+        guard case .form(var form) = mode, form.loadedContext == context, let r else { return [] }
+        form.dockerfile = r.dockerfile ?? ""
+        form.target = r.target ?? ""
+        form.tags = r.tags.joined(separator: ",")
+        form.platforms = r.platforms.joined(separator: ",")
+        form.network = r.network ?? ""
+        form.noCache = r.noCache
+        form.pull = r.pull
+        form.builder = r.builder ?? ""
+        for a in r.buildArgs {
+            if let i = form.args.firstIndex(where: { $0.name == a.name }) {
+                if form.args[i].origin != .typed { form.args[i].value = a.value ?? "" }
+            } else {
+                form.args.append(.init(name: a.name, value: a.value ?? "", origin: .remembered))
+            }
+        }
+        Self.dropUndeclared(&form)
+        message = "restored the last build of \(context)"
+        var effects: [Effect] = []
+        if form.dockerfile != form.inspectedDockerfile {
+            // The remembered request names another Dockerfile: read that one.
+            form.inspectedDockerfile = form.dockerfile
+            effects.append(.inspectDockerfile(context: context, dockerfile: form.dockerfile))
+        }
+        mode = .form(form)
+        return effects
+    }
+
+    /// Folder completions for the context field arrived.
+    mutating func completionsArrived(prefix: String, _ list: [String]) -> [Effect] {
+        guard case .form(var form) = mode, form.context == prefix else { return [] }
+        form.completions = list
+        if list.isEmpty { message = "no folder starts with \(prefix)" }
+        if list.count == 1, let only = list.first {
+            form.context = only
+            form.completions = []
+            mode = .form(form)
+            return contextChanged()
+        }
+        mode = .form(form)
+        return []
+    }
+
+    // MARK: - Keys
+
+    /// An action of the new-build form.
+    mutating func formAction(_ a: Action) -> [Effect] {
+        guard case .form(var form) = mode else { return [] }
+        if a == .help || a == .quit { return common(a) ?? [] }
         var effects: [Effect] = []
         form.error = nil
         let fields = FormState.Field.allCases
@@ -12,78 +133,75 @@ extension AppState {
             let leaving = form.field
             let i = (fields.firstIndex(of: form.field) ?? 0) + d
             form.field = fields[(i + fields.count) % fields.count]
-            if leaving == .context || leaving == .dockerfile {
-                effects.append(.inspectDockerfile(context: form.context, dockerfile: form.dockerfile))
-                if leaving == .context { effects.append(.loadHistory(context: form.context)) }
-            }
             form.completions = []
+            if leaving == .context {
+                mode = .form(form)
+                effects += contextChanged()
+                if case .form(let f) = mode { form = f }
+            } else if leaving == .dockerfile, let context = form.loadedContext, form.dockerfile != form.inspectedDockerfile {
+                form.inspectedDockerfile = form.dockerfile
+                effects.append(.inspectDockerfile(context: context, dockerfile: form.dockerfile))
+            }
         }
-        switch k {
-        case .escape:
+        switch a {
+        case .dismiss:
             mode = .dashboard
             return []
-        case .ctrl("l"):
+        case .launch:
+            if form.field == .context || form.loadedContext != form.context.trimmingCharactersSpaces() {
+                // Read the context first: launch once it is known to be buildable.
+                form.launchWhenChecked = true
+                mode = .form(form)
+                let e = contextChanged()
+                guard e.isEmpty else { return e }
+                guard case .form(let f) = mode else { return [] }
+                form = f
+                form.launchWhenChecked = false
+            }
             return submit(form)
-        case .ctrl("c"):
-            return common(.quit) ?? []
-        case .backTab, .up:
-            if form.field == .args, k == .up, form.argRow > 0 { form.argRow -= 1 } else { move(-1) }
-        case .down:
+        case .prevField:
+            if form.field == .args, form.argRow > 0 { form.argRow -= 1 } else { move(-1) }
+        case .nextField:
             if form.field == .args, form.argRow < form.args.count - 1 { form.argRow += 1 } else { move(1) }
-        case .tab:
-            if form.field == .context {
-                effects.append(.completePath(form.context))
-            } else if form.field == .args, !form.args.isEmpty {
-                form.argValue.toggle()
-            } else {
-                move(1)
-            }
-        case .enter:
-            switch form.field {
-            case .launch: return submit(form)
-            case .args:
-                form.args.insert(.init(name: "", value: ""), at: form.args.isEmpty ? 0 : form.argRow + 1)
-                form.argRow = form.args.count == 1 ? 0 : form.argRow + 1
-                form.argValue = false
-            case .noCache: form.noCache.toggle()
-            case .pull: form.pull.toggle()
-            default: move(1)
-            }
-        case .ctrl("n"):
-            if form.field == .args || form.args.isEmpty {
-                form.field = .args
-                form.args.append(.init(name: "", value: ""))
-                form.argRow = form.args.count - 1
-                form.argValue = false
-            }
-        case .ctrl("d"):
-            if form.field == .args, form.args.indices.contains(form.argRow) {
+        case .complete:
+            effects.append(.completePath(form.context))
+        case .toggleArgColumn:
+            form.argValue.toggle()
+        case .insertArgRow:
+            form.args.insert(.init(name: "", value: ""), at: form.args.isEmpty ? 0 : form.argRow + 1)
+            form.argRow = form.args.count == 1 ? 0 : form.argRow + 1
+            form.argValue = false
+        case .addArgRow:
+            form.field = .args
+            form.args.append(.init(name: "", value: ""))
+            form.argRow = form.args.count - 1
+            form.argValue = false
+        case .deleteArgRow:
+            if form.args.indices.contains(form.argRow) {
                 form.args.remove(at: form.argRow)
                 form.argRow = max(0, min(form.argRow, form.args.count - 1))
             }
-        case .left, .right:
-            if form.field == .target {
+        case .toggle:
+            if form.field == .noCache { form.noCache.toggle() } else if form.field == .pull { form.pull.toggle() }
+        case .choosePrevious, .chooseNext:
+            let forward = a == .chooseNext
+            switch form.field {
+            case .target:
                 let choices = [""] + form.stages
                 let i = choices.firstIndex(of: form.target) ?? 0
-                form.target = choices[(i + (k == .right ? 1 : choices.count - 1)) % choices.count]
-            } else if form.field == .builder {
+                form.target = choices[(i + (forward ? 1 : choices.count - 1)) % choices.count]
+            case .builder:
                 let choices = [""] + (builderList?.builders.map(\.name) ?? [])
                 let i = choices.firstIndex(of: form.builder) ?? 0
-                form.builder = choices[(i + (k == .right ? 1 : choices.count - 1)) % choices.count]
-            } else if form.field == .noCache {
-                form.noCache.toggle()
-            } else if form.field == .pull {
-                form.pull.toggle()
-            } else if form.field == .args {
-                form.argValue = k == .right
+                form.builder = choices[(i + (forward ? 1 : choices.count - 1)) % choices.count]
+            case .noCache: form.noCache.toggle()
+            case .pull: form.pull.toggle()
+            case .args: form.argValue = forward
+            default: break
             }
-        case .char(" ") where form.field == .noCache || form.field == .pull:
-            if form.field == .noCache { form.noCache.toggle() } else { form.pull.toggle() }
-        case .char(let c):
-            edit(&form) { $0.append(c) }
-        case .backspace:
+        case .deleteChar:
             edit(&form) { if !$0.isEmpty { $0.removeLast() } }
-        case .ctrl("u"):
+        case .clearField:
             edit(&form) { $0 = "" }
         default: break
         }
@@ -105,6 +223,7 @@ extension AppState {
         case .args:
             guard form.args.indices.contains(form.argRow) else { return }
             if form.argValue { change(&form.args[form.argRow].value) } else { change(&form.args[form.argRow].name) }
+            form.args[form.argRow].origin = .typed
         case .noCache, .pull, .launch: break
         }
     }
@@ -113,6 +232,7 @@ extension AppState {
     public static func request(from form: FormState) -> Result<BuildRequest, FormError> {
         let context = form.context.trimmingCharactersSpaces()
         guard !context.isEmpty else { return .failure(FormError("the context folder is empty")) }
+        if let problem = form.problem, form.loadedContext == context { return .failure(FormError(problem)) }
         func list(_ s: String) -> [String] {
             s.split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
         }

@@ -2,66 +2,118 @@ import TerminalKit
 
 /// What a key does.
 public enum Action: Sendable, Equatable {
-    case quit, help, palette, newBuild, open, back, rerun, cancel, zoom, layout
+    case quit, help, closeHelp, palette, newBuild, open, back, rerun, cancel, zoom, layout
     case nextPanel, prevPanel, panel(Int), moreTail, lessTail
     case up, down, top, bottom, pageUp, pageDown, switchFocus
     case follow, wrap, timestamps, search, nextMatch, prevMatch, save
     case suspend
     case builders, useBuilder, useDefault, useGlobal, createBuilder, removeBuilder, bootstrapBuilder, stopBuilder
     case inspectBuilder, toggleAlias, refresh
+    /// Text entry (form fields, search, palette, save prompt).
+    case deleteChar, clearField, submit, dismiss
+    /// Forms.
+    case nextField, prevField, complete, toggleArgColumn, launch, addArgRow, insertArgRow, deleteArgRow
+    case choosePrevious, chooseNext, toggle
+    /// Questions.
+    case yes, no
 }
 
 /// A key binding: keys, the action, the text for the footer and help, and when it applies.
 public struct Binding: Sendable {
     /// Keys that trigger it.
     public var keys: [Key]
-    /// Keys as shown (`j/k`).
+    /// Keys as the footer shows them (`j/k`).
     public var label: String
     /// The action.
     public var action: Action
     /// Help text.
     public var help: String
-    /// Shown in the footer (otherwise only in help).
+    /// Shown in the footer (every binding is in the help).
     public var footer: Bool
+    /// The footer's shorter text (the help's otherwise).
+    public var short: String?
+    /// Whether it does something in this state. A key bound twice goes to the first binding that
+    /// applies (Tab completes in the context field and moves on elsewhere).
+    public var applies: @Sendable (AppState) -> Bool
 
-    init(_ keys: [Key], _ label: String, _ action: Action, _ help: String, footer: Bool = true) {
+    init(
+        _ keys: [Key], _ label: String, _ action: Action, _ help: String, footer: Bool = true, short: String? = nil,
+        when applies: @escaping @Sendable (AppState) -> Bool = { _ in true }
+    ) {
         self.keys = keys
         self.label = label
         self.action = action
         self.help = help
         self.footer = footer
+        self.short = short
+        self.applies = applies
     }
+
+    /// The keys as the help lists them (`j ↓`).
+    public var keyNames: String { keys.count > 6 ? label : keys.map(Keymap.name).joined(separator: " ") }
 }
 
 /// Where keys are read.
 public enum KeyContext: String, Sendable, CaseIterable {
-    case dashboard, logs, builders
+    case dashboard, logs, search, savePrompt, form, builders, createBuilder, palette, confirm, help
 }
 
-/// The keymaps, as data: the reducer looks keys up here, and the footer and help screen are
-/// generated from the same tables (showing only keys that work right now).
+/// The keymaps, as data: the reducer looks keys up here, and the footer and the help overlay are
+/// generated from the same tables. The footer shows what works now; the help lists every binding
+/// of the current context, dimming the ones that do not apply now.
 public enum Keymap {
-    /// Global bindings (every view).
-    public static let global: [Binding] = [
-        Binding([.char("?"), .function(1)], "?", .help, "help"),
-        Binding([.char(":")], ":", .palette, "command palette (:build, :builders, :theme NAME, :quit)"),
-        Binding([.ctrl("z")], "^Z", .suspend, "suspend to the shell", footer: false),
-    ]
+    // MARK: - Conditions
+
+    static func focusedBuild(_ s: AppState) -> BuildEntry? {
+        if case .logs(let lv) = s.mode { return s.build(lv.buildID) }
+        return s.focused
+    }
+
+    static func form(_ s: AppState) -> FormState? {
+        if case .form(let f) = s.mode { return f }
+        return nil
+    }
+
+    static func field(_ s: AppState) -> FormState.Field? { form(s)?.field }
+
+    static func createForm(_ s: AppState) -> CreateBuilderForm? {
+        if case .builders(let m) = s.mode { return m.create }
+        return nil
+    }
+
+    static func hasBuild(_ s: AppState) -> Bool { focusedBuild(s) != nil }
+    static func canRerun(_ s: AppState) -> Bool {
+        focusedBuild(s).map { !$0.isRunning && !$0.request.contextPath.isEmpty } ?? false
+    }
+    static func canCancel(_ s: AppState) -> Bool { focusedBuild(s).map { $0.isRunning && !$0.cancelRequested } ?? false }
+    static func hasSearch(_ s: AppState) -> Bool {
+        if case .logs(let lv) = s.mode { return !lv.search.isEmpty }
+        return false
+    }
+    /// Builders are listed (or not found yet: the reducer then says it is still looking).
+    static func hasBuilders(_ s: AppState) -> Bool { s.builderList.map { !$0.builders.isEmpty } ?? true }
+
+    // MARK: - Tables
+
+    static let help = Binding([.char("?"), .function(1)], "?", .help, "help: every key of this view", short: "help")
+    static let palette = Binding([.char(":")], ":", .palette, "command palette (:build, :builders, :theme NAME, :layout, :quit)", short: "commands")
+    static let suspend = Binding([.ctrl("z")], "^Z", .suspend, "suspend to the shell", footer: false)
 
     /// Dashboard bindings.
     public static let dashboard: [Binding] = [
         Binding([.char("n")], "n", .newBuild, "new build"),
-        Binding([.enter], "⏎", .open, "steps and logs of the build"),
+        Binding([.enter], "⏎", .open, "steps and logs of the build", when: hasBuild),
         Binding([.char("b")], "b", .builders, "builders"),
-        Binding([.tab, .char("l"), .right, .char("j"), .down], "tab", .nextPanel, "next panel"),
-        Binding([.backTab, .char("h"), .left, .char("k"), .up], "S-tab", .prevPanel, "previous panel", footer: false),
-        Binding((1...9).map { .char(Character(String($0))) }, "1-9", .panel(0), "panel by number", footer: false),
-        Binding([.char("z")], "z", .zoom, "zoom the build (full screen)"),
-        Binding([.char("L")], "L", .layout, "grid / stacked layout", footer: false),
-        Binding([.char("r")], "r", .rerun, "rerun the build"),
-        Binding([.char("x")], "x", .cancel, "cancel the build"),
-        Binding([.char("+")], "+/-", .moreTail, "more / fewer log lines per step", footer: false),
-        Binding([.char("-")], "-", .lessTail, "fewer log lines", footer: false),
+        Binding([.tab, .char("l"), .right, .char("j"), .down], "tab", .nextPanel, "next panel", when: hasBuild),
+        Binding([.backTab, .char("h"), .left, .char("k"), .up], "S-tab", .prevPanel, "previous panel", footer: false, when: hasBuild),
+        Binding((1...9).map { .char(Character(String($0))) }, "1-9", .panel(0), "panel by number", footer: false, when: hasBuild),
+        Binding([.char("z")], "z", .zoom, "zoom the build (full screen)", when: hasBuild),
+        Binding([.char("L")], "L", .layout, "grid / stacked layout", footer: false, when: hasBuild),
+        Binding([.char("r")], "r", .rerun, "rerun the build", when: canRerun),
+        Binding([.char("x")], "x", .cancel, "cancel the build", when: canCancel),
+        Binding([.char("+")], "+", .moreTail, "more log lines per running step", footer: false, when: hasBuild),
+        Binding([.char("-")], "-", .lessTail, "fewer log lines per running step", footer: false, when: hasBuild),
+        help, palette, suspend,
         Binding([.char("q"), .ctrl("c")], "q", .quit, "quit"),
     ]
 
@@ -71,115 +123,251 @@ public enum Keymap {
         Binding([.tab, .backTab], "tab", .switchFocus, "steps ⇄ log"),
         Binding([.char("j"), .down], "j/k", .down, "next step / scroll down"),
         Binding([.char("k"), .up], "k", .up, "previous step / scroll up", footer: false),
-        Binding([.char("g"), .home], "g/G", .top, "top / bottom"),
-        Binding([.char("G"), .end], "G", .bottom, "bottom", footer: false),
-        Binding([.pageUp, .ctrl("b")], "PgUp/PgDn", .pageUp, "page up / down", footer: false),
+        Binding([.char("g"), .home], "g/G", .top, "first step / top of the log"),
+        Binding([.char("G"), .end], "G", .bottom, "last step / bottom of the log", footer: false),
+        Binding([.pageUp, .ctrl("b")], "PgUp", .pageUp, "page up", footer: false),
         Binding([.pageDown, .ctrl("f"), .char(" ")], "PgDn", .pageDown, "page down", footer: false),
         Binding([.char("f")], "f", .follow, "follow (auto-scroll)"),
         Binding([.char("w")], "w", .wrap, "wrap lines"),
         Binding([.char("t")], "t", .timestamps, "timestamps"),
         Binding([.char("/")], "/", .search, "search"),
-        Binding([.char("n")], "n/N", .nextMatch, "next / previous match"),
-        Binding([.char("N")], "N", .prevMatch, "previous match", footer: false),
-        Binding([.char("s")], "s", .save, "save the log to a file"),
-        Binding([.char("x")], "x", .cancel, "cancel the build", footer: false),
-        Binding([.char("r")], "r", .rerun, "rerun the build", footer: false),
+        Binding([.char("n")], "n/N", .nextMatch, "next match", when: hasSearch),
+        Binding([.char("N")], "N", .prevMatch, "previous match", footer: false, when: hasSearch),
+        Binding([.char("s")], "s", .save, "save the step's log to a file (asks where)"),
+        Binding([.char("x")], "x", .cancel, "cancel the build", footer: false, when: canCancel),
+        Binding([.char("r")], "r", .rerun, "rerun the build", footer: false, when: canRerun),
+        help, palette, suspend,
+        Binding([.ctrl("c")], "^C", .quit, "quit", footer: false),
+    ]
+
+    /// Typing a search in the log view.
+    public static let search: [Binding] = [
+        Binding([.enter], "⏎", .submit, "find"),
+        Binding([.backspace], "⌫", .deleteChar, "delete a character", footer: false),
+        Binding([.ctrl("u")], "^U", .clearField, "clear", footer: false),
+        Binding([.escape], "esc", .dismiss, "cancel the search"),
+    ]
+
+    /// Typing the path of a saved log.
+    public static let savePrompt: [Binding] = [
+        Binding([.enter], "⏎", .submit, "save here"),
+        Binding([.backspace], "⌫", .deleteChar, "delete a character", footer: false),
+        Binding([.ctrl("u")], "^U", .clearField, "clear", footer: false),
+        Binding([.escape], "esc", .dismiss, "do not save"),
+    ]
+
+    static func isTextField(_ f: FormState.Field?) -> Bool {
+        guard let f else { return false }
+        return [.context, .dockerfile, .tags, .platforms, .network].contains(f)
+    }
+
+    /// The new-build form. Characters type into the focused field.
+    public static let form: [Binding] = [
+        Binding([.tab], "tab", .complete, "complete the folder name", short: "complete", when: { field($0) == .context }),
+        Binding([.tab], "tab", .toggleArgColumn, "build arg: name ⇄ value", short: "name⇄value", when: {
+            field($0) == .args && !(form($0)?.args.isEmpty ?? true)
+        }),
+        Binding([.tab], "tab", .nextField, "next field", when: { field($0) != .context && !(field($0) == .args && !(form($0)?.args.isEmpty ?? true)) }),
+        Binding([.down], "↓", .nextField, "next field (next row in the build args)", footer: false),
+        Binding([.backTab, .up], "↑", .prevField, "previous field (previous row in the build args)", footer: false),
+        Binding([.left], "←/→", .choosePrevious, "choose: target, builder; toggle a box; build arg: name", short: "choose", when: {
+            [.target, .builder, .noCache, .pull, .args].contains(field($0))
+        }),
+        Binding([.right], "→", .chooseNext, "choose: target, builder; toggle a box; build arg: value", footer: false, when: {
+            [.target, .builder, .noCache, .pull, .args].contains(field($0))
+        }),
+        Binding([.char(" ")], "space", .toggle, "toggle no-cache / pull", short: "toggle", when: { field($0) == .noCache || field($0) == .pull }),
+        Binding([.ctrl("l")], "^L", .launch, "launch from any field", short: "launch"),
+        Binding([.enter], "⏎", .launch, "launch", footer: false, when: { field($0) == .launch }),
+        Binding([.enter], "⏎", .toggle, "toggle", footer: false, when: { field($0) == .noCache || field($0) == .pull }),
+        Binding([.enter], "⏎", .insertArgRow, "new build-arg row below", footer: false, when: { field($0) == .args }),
+        Binding([.enter], "⏎", .nextField, "next field", footer: false),
+        Binding([.ctrl("n")], "^N", .addArgRow, "add a build-arg row", short: "add arg"),
+        Binding([.ctrl("d")], "^D", .deleteArgRow, "delete the build-arg row", footer: false, when: {
+            field($0) == .args && !(form($0)?.args.isEmpty ?? true)
+        }),
+        Binding([.backspace], "⌫", .deleteChar, "delete a character", footer: false, when: { isTextField(field($0)) || field($0) == .args }),
+        Binding([.ctrl("u")], "^U", .clearField, "clear the field", footer: false, when: { isTextField(field($0)) || field($0) == .args }),
+        Binding([.escape], "esc", .dismiss, "close the form", short: "close"),
+        Binding([.function(1)], "F1", .help, "help: every key of this view", short: "help"),
         Binding([.ctrl("c")], "^C", .quit, "quit", footer: false),
     ]
 
     /// Builders menu bindings.
     public static let builders: [Binding] = [
-        Binding([.char("j"), .down], "j/k", .down, "move"),
+        Binding([.char("j"), .down], "j/k", .down, "next builder"),
         Binding([.char("k"), .up], "k", .up, "previous builder", footer: false),
-        Binding([.enter], "⏎", .useBuilder, "use"),
-        Binding([.char("D")], "D", .useDefault, "use --default"),
-        Binding([.char("G")], "G", .useGlobal, "use --global", footer: false),
-        Binding([.char("c")], "c", .createBuilder, "create"),
-        Binding([.char("d"), .delete], "d", .removeBuilder, "remove"),
-        Binding([.char("B")], "B", .bootstrapBuilder, "bootstrap", footer: false),
-        Binding([.char("s")], "s", .stopBuilder, "stop", footer: false),
-        Binding([.char("i")], "i", .inspectBuilder, "inspect"),
+        Binding([.enter], "⏎", .useBuilder, "use (docker buildx use)", when: hasBuilders),
+        Binding([.char("D")], "D", .useDefault, "use --default", when: hasBuilders),
+        Binding([.char("G")], "G", .useGlobal, "use --global", footer: false, when: hasBuilders),
+        Binding([.char("c")], "c", .createBuilder, "create (needs buildx)"),
+        Binding([.char("d"), .delete], "d", .removeBuilder, "remove (needs buildx)", when: hasBuilders),
+        Binding([.char("B")], "B", .bootstrapBuilder, "bootstrap (needs buildx)", footer: false, when: hasBuilders),
+        Binding([.char("s")], "s", .stopBuilder, "stop (needs buildx)", footer: false, when: hasBuilders),
+        Binding([.char("i")], "i", .inspectBuilder, "inspect", when: hasBuilders),
         Binding([.char("a")], "a", .toggleAlias, "docker build → buildx alias", footer: false),
         Binding([.char("r")], "r", .refresh, "refresh", footer: false),
         Binding([.escape, .char("q")], "esc", .back, "back"),
+        help, palette, suspend,
         Binding([.ctrl("c")], "^C", .quit, "quit", footer: false),
     ]
+
+    static func createField(_ s: AppState) -> CreateBuilderForm.Field? { createForm(s)?.field }
+
+    /// The create-builder form. Characters type into the focused field.
+    public static let createBuilder: [Binding] = [
+        Binding([.tab, .down], "tab/↓", .nextField, "next field", short: "next"),
+        Binding([.backTab, .up], "↑", .prevField, "previous field", footer: false),
+        Binding([.left], "←/→", .choosePrevious, "choose the driver; toggle a box", short: "driver", when: {
+            [.driver, .use, .bootstrap].contains(createField($0))
+        }),
+        Binding([.right], "→", .chooseNext, "next driver; toggle a box", footer: false, when: {
+            [.driver, .use, .bootstrap].contains(createField($0))
+        }),
+        Binding([.char(" ")], "space", .toggle, "toggle --use / --bootstrap", short: "toggle", when: {
+            createField($0) == .use || createField($0) == .bootstrap
+        }),
+        Binding([.backspace], "⌫", .deleteChar, "delete a character", footer: false),
+        Binding([.ctrl("u")], "^U", .clearField, "clear the field", footer: false),
+        Binding([.enter, .ctrl("l")], "⏎", .launch, "create (docker buildx create)", short: "create"),
+        Binding([.escape], "esc", .dismiss, "close the form", short: "close"),
+        Binding([.function(1)], "F1", .help, "help: every key of this view", short: "help"),
+        Binding([.ctrl("c")], "^C", .quit, "quit", footer: false),
+    ]
+
+    /// The command palette.
+    public static let paletteKeys: [Binding] = [
+        Binding([.enter], "⏎", .submit, "run"),
+        Binding([.backspace], "⌫", .deleteChar, "delete a character", footer: false),
+        Binding([.ctrl("u")], "^U", .clearField, "clear", footer: false),
+        Binding([.escape], "esc", .dismiss, "close"),
+    ]
+
+    /// A yes/no question.
+    public static let confirm: [Binding] = [
+        Binding([.char("y"), .char("Y")], "y", .yes, "yes"),
+        Binding([.char("n"), .char("N"), .escape, .char("q")], "n/esc", .no, "no"),
+    ]
+
+    /// The help overlay.
+    public static let helpKeys: [Binding] = [
+        Binding([.escape, .char("?"), .char("q"), .function(1)], "?/esc", .closeHelp, "close help"),
+    ]
+
+    // MARK: - Lookup
+
+    /// Where keys go in this state.
+    public static func context(for s: AppState) -> KeyContext {
+        if s.confirm != nil { return .confirm }
+        if s.palette != nil { return .palette }
+        if s.showHelp { return .help }
+        switch s.mode {
+        case .dashboard: return .dashboard
+        case .form: return .form
+        case .logs(let lv): return lv.searching ? .search : lv.savePath != nil ? .savePrompt : .logs
+        case .builders(let m): return m.create != nil ? .createBuilder : .builders
+        }
+    }
 
     /// Bindings of a context.
     public static func bindings(_ context: KeyContext) -> [Binding] {
         switch context {
-        case .dashboard: dashboard + global
-        case .logs: logs + global
-        case .builders: builders + global
+        case .dashboard: dashboard
+        case .logs: logs
+        case .search: search
+        case .savePrompt: savePrompt
+        case .form: form
+        case .builders: builders
+        case .createBuilder: createBuilder
+        case .palette: paletteKeys
+        case .confirm: confirm
+        case .help: helpKeys
         }
     }
 
-    /// The action for a key in a context.
-    public static func action(for key: Key, in context: KeyContext) -> Action? {
-        for b in bindings(context) where b.keys.contains(key) {
+    /// Contexts where characters without a binding are typed into a field.
+    public static func takesText(_ context: KeyContext) -> Bool {
+        [.search, .savePrompt, .form, .createBuilder, .palette].contains(context)
+    }
+
+    /// The action of a key now: the first binding of the current context that has the key and
+    /// applies.
+    public static func action(for key: Key, state: AppState) -> Action? {
+        for b in bindings(context(for: state)) where b.keys.contains(key) && b.applies(state) {
             if case .panel = b.action, case .char(let c) = key, let n = Int(String(c)) { return .panel(n - 1) }
             return b.action
         }
         return nil
     }
 
-    /// Footer hints for the current state: only keys that work now.
+    /// Footer hints: the keys that work now.
     public static func hints(for state: AppState) -> [KeyHint] {
-        if state.confirm != nil { return [KeyHint(keys: "y", label: "yes"), KeyHint(keys: "n/esc", label: "no")] }
-        if state.palette != nil { return [KeyHint(keys: "⏎", label: "run"), KeyHint(keys: "esc", label: "close")] }
-        if state.showHelp { return [KeyHint(keys: "?/esc", label: "close help")] }
-        switch state.mode {
-        case .form:
-            return [
-                KeyHint(keys: "tab/↓", label: "next field"), KeyHint(keys: "←/→", label: "target"),
-                KeyHint(keys: "space", label: "toggle"), KeyHint(keys: "^L", label: "launch"), KeyHint(keys: "esc", label: "close"),
-            ]
-        case .logs(let lv):
-            if lv.searching { return [KeyHint(keys: "⏎", label: "find"), KeyHint(keys: "esc", label: "cancel search")] }
-            return filtered(logs + global, state: state).filter(\.footer).map { KeyHint(keys: $0.label, label: $0.help) }
-        case .dashboard:
-            return filtered(dashboard + global, state: state).filter(\.footer).map { KeyHint(keys: $0.label, label: $0.help) }
-        case .builders(let menu):
-            if menu.create != nil {
-                return [
-                    KeyHint(keys: "tab/↓", label: "next field"), KeyHint(keys: "←/→", label: "driver"),
-                    KeyHint(keys: "space", label: "toggle"), KeyHint(keys: "⏎", label: "create"), KeyHint(keys: "esc", label: "close"),
-                ]
-            }
-            return filtered(builders + global, state: state).filter(\.footer).map { KeyHint(keys: $0.label, label: $0.help) }
-        }
+        bindings(context(for: state)).filter { $0.footer && $0.applies(state) }.map { KeyHint(keys: $0.label, label: $0.short ?? $0.help) }
     }
 
-    /// Help sections for the current view.
+    /// The help overlay's sections: every binding of the current context (those that do not
+    /// apply now are marked, to be shown dimmed), listed once each with its own keys.
     public static func helpSections(for state: AppState) -> [(String, [KeyHint])] {
-        let view: (String, [Binding])
-        switch state.mode {
-        case .logs: view = ("Steps and log", logs)
-        case .form: return [("New build", hints(for: state)), ("Everywhere", global.map { KeyHint(keys: $0.label, label: $0.help) })]
-        case .dashboard: view = ("Dashboard", dashboard)
-        case .builders: view = ("Builders", builders)
+        var s = state
+        s.showHelp = false
+        let ctx = context(for: s)
+        let title: String =
+            switch ctx {
+            case .dashboard: "Dashboard"
+            case .logs: "Steps and log"
+            case .search: "Search"
+            case .savePrompt: "Save the log"
+            case .form: "New build (characters type into the field)"
+            case .builders: "Builders"
+            case .createBuilder: "Create a builder (characters type into the field)"
+            case .palette: "Command palette"
+            case .confirm: "Question"
+            case .help: "Help"
+            }
+        var seen: [(String, String)] = []
+        var rows: [KeyHint] = []
+        for b in bindings(ctx) {
+            let names = b.keyNames
+            guard !seen.contains(where: { $0 == (names, b.help) }) else { continue }
+            seen.append((names, b.help))
+            rows.append(KeyHint(keys: names, label: b.help, enabled: b.applies(s)))
         }
-        return [
-            (view.0, filtered(view.1, state: state).map { KeyHint(keys: $0.label, label: $0.help) }),
-            ("Everywhere", global.map { KeyHint(keys: $0.label, label: $0.help) }),
-        ]
+        return [(title, rows)]
     }
 
-    /// Leaves out bindings that do nothing in this state (rerun while running, cancel when done…).
-    static func filtered(_ bs: [Binding], state: AppState) -> [Binding] {
-        let build: BuildEntry?
-        if case .logs(let lv) = state.mode { build = state.build(lv.buildID) } else { build = state.focused }
-        return bs.filter { b in
-            switch b.action {
-            case .rerun: build.map { !$0.isRunning } ?? false
-            case .cancel: build.map { $0.isRunning && !$0.cancelRequested } ?? false
-            case .open, .zoom, .nextPanel, .prevPanel, .panel, .moreTail, .lessTail, .layout: build != nil
-            case .nextMatch, .prevMatch:
-                if case .logs(let lv) = state.mode { !lv.search.isEmpty } else { false }
-            case .createBuilder, .removeBuilder, .bootstrapBuilder, .stopBuilder:
-                state.builderList?.buildxVersion != nil
-            default: true
-            }
+    /// `^N add a build-arg row · ^D delete the build-arg row`: the bindings of `actions` in
+    /// `context`, for hints drawn inside a view (so they cannot drift from the keys).
+    public static func inlineHint(_ actions: [Action], in context: KeyContext) -> String {
+        var parts: [String] = []
+        for a in actions {
+            guard let b = bindings(context).first(where: { $0.action == a }) else { continue }
+            parts.append(b.keys.map(name).joined(separator: "/") + " " + b.help)
+        }
+        return parts.joined(separator: " · ")
+    }
+
+    /// How a key is written in the help.
+    public static func name(_ k: Key) -> String {
+        switch k {
+        case .char(" "): "space"
+        case .char(let c): String(c)
+        case .ctrl(let c): "^" + String(c).uppercased()
+        case .up: "↑"
+        case .down: "↓"
+        case .left: "←"
+        case .right: "→"
+        case .home: "home"
+        case .end: "end"
+        case .pageUp: "PgUp"
+        case .pageDown: "PgDn"
+        case .enter: "⏎"
+        case .escape: "esc"
+        case .tab: "tab"
+        case .backTab: "S-tab"
+        case .backspace: "⌫"
+        case .delete: "del"
+        case .insert: "ins"
+        case .function(let n): "F\(n)"
         }
     }
 }

@@ -21,51 +21,14 @@ extension AppState {
             message = text
             return []
         case .dockerfileInfo(let context, let info):
-            guard case .form(var form) = mode, form.context == context else { return [] }
-            form.stages = info.targets
-            if !form.target.isEmpty, !info.targets.contains(form.target) { form.target = "" }
-            for arg in info.args where !form.args.contains(where: { $0.name == arg.name }) {
-                form.args.append(.init(name: arg.name, value: "", defaultValue: arg.defaultValue))
-            }
-            for i in form.args.indices {
-                if let d = info.args.first(where: { $0.name == form.args[i].name }) { form.args[i].defaultValue = d.defaultValue }
-            }
-            mode = .form(form)
-            return []
+            return dockerfileInspected(context: context, info)
         case .dockerfileText(let id, let text):
             if let i = index(of: id) { builds[i].dockerfileLines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
             return []
         case .completions(let prefix, let list):
-            guard case .form(var form) = mode, form.context == prefix else { return [] }
-            form.completions = list
-            if list.count == 1, let only = list.first {
-                form.context = only
-                form.completions = []
-                mode = .form(form)
-                return [.inspectDockerfile(context: only, dockerfile: form.dockerfile), .loadHistory(context: only)]
-            }
-            mode = .form(form)
-            return []
+            return completionsArrived(prefix: prefix, list)
         case .history(let context, let r):
-            guard case .form(var form) = mode, form.context == context else { return [] }
-            form.dockerfile = r.dockerfile ?? ""
-            form.target = r.target ?? ""
-            form.tags = r.tags.joined(separator: ",")
-            form.platforms = r.platforms.joined(separator: ",")
-            form.network = r.network ?? ""
-            form.noCache = r.noCache
-            form.pull = r.pull
-            form.builder = r.builder ?? ""
-            for a in r.buildArgs {
-                if let i = form.args.firstIndex(where: { $0.name == a.name }) {
-                    form.args[i].value = a.value ?? ""
-                } else {
-                    form.args.append(.init(name: a.name, value: a.value ?? ""))
-                }
-            }
-            mode = .form(form)
-            message = "restored the last build of \(context)"
-            return []
+            return historyLoaded(context: context, r)
         case .openForm:
             return openForm()
         case .terminate:
@@ -178,7 +141,7 @@ extension AppState {
         form.network = defaultNetwork
         if let last = builds.last?.request, !last.contextPath.isEmpty { form.context = last.contextPath }
         mode = .form(form)
-        var effects: [Effect] = [.inspectDockerfile(context: form.context, dockerfile: ""), .loadHistory(context: form.context)]
+        var effects = contextChanged()
         if builderList == nil, !buildersLoading { effects.append(discoverBuilders()) }
         return effects
     }
@@ -186,21 +149,51 @@ extension AppState {
     // MARK: - Keys
 
     mutating func key(_ k: Key) -> [Effect] {
-        if let c = confirm { return confirmKey(k, c) }
-        if palette != nil { return paletteKey(k) }
-        if showHelp {
-            if k == .escape || k == .char("?") || k == .char("q") || k == .function(1) { showHelp = false }
+        let ctx = Keymap.context(for: self)
+        if ctx != .confirm, ctx != .palette, ctx != .help { message = nil }
+        guard let a = Keymap.action(for: k, state: self) else {
+            if Keymap.takesText(ctx), case .char(let c) = k { return type(c, in: ctx) }
             return []
         }
-        message = nil
-        switch mode {
-        case .form(let form): return formKey(k, form)
-        case .logs(let lv):
-            if lv.searching { return searchKey(k, lv) }
-            return logsKey(k, lv)
-        case .dashboard: return dashboardKey(k)
-        case .builders(let menu): return buildersKey(k, menu)
+        switch ctx {
+        case .confirm: return confirmAction(a)
+        case .palette: return paletteAction(a)
+        case .help:
+            showHelp = false
+            return []
+        case .search: return searchAction(a)
+        case .savePrompt: return savePromptAction(a)
+        case .form: return formAction(a)
+        case .createBuilder: return createAction(a)
+        case .dashboard: return dashboardAction(a)
+        case .logs: return logsAction(a)
+        case .builders: return buildersAction(a)
         }
+    }
+
+    /// A character typed into the field of a text context.
+    mutating func type(_ c: Character, in ctx: KeyContext) -> [Effect] {
+        switch (ctx, mode) {
+        case (.palette, _): palette = (palette ?? "") + String(c)
+        case (.search, .logs(var lv)):
+            lv.search.append(c)
+            mode = .logs(lv)
+        case (.savePrompt, .logs(var lv)):
+            lv.savePath = (lv.savePath ?? "") + String(c)
+            mode = .logs(lv)
+        case (.form, .form(var form)):
+            form.error = nil
+            edit(&form) { $0.append(c) }
+            mode = .form(form)
+        case (.createBuilder, .builders(var menu)):
+            if var create = menu.create {
+                create.edit { $0.append(c) }
+                menu.create = create
+                mode = .builders(menu)
+            }
+        default: break
+        }
+        return []
     }
 
     mutating func common(_ a: Action) -> [Effect]? {
@@ -226,8 +219,7 @@ extension AppState {
         }
     }
 
-    mutating func dashboardKey(_ k: Key) -> [Effect] {
-        guard let a = Keymap.action(for: k, in: .dashboard) else { return [] }
+    mutating func dashboardAction(_ a: Action) -> [Effect] {
         if let e = common(a) { return e }
         let n = builds.count
         switch a {
@@ -254,41 +246,35 @@ extension AppState {
         return []
     }
 
-    mutating func confirmKey(_ k: Key, _ c: Confirmation) -> [Effect] {
-        switch k {
-        case .char("y"), .char("Y"):
-            confirm = nil
-            switch c {
-            case .removeBuilder(let name):
-                return builderCommand(.remove(name: name))
-            case .cancel(let id):
-                guard let i = index(of: id) else { return [] }
-                builds[i].cancelRequested = true
-                message = "canceling build \(builds[i].number)"
-                return [.cancelBuild(id: id)]
-            case .quit:
-                quitting = true
-                for i in builds.indices where builds[i].isRunning { builds[i].cancelRequested = true }
-                return [.quit(cancelRunning: true)]
-            }
-        case .char("n"), .char("N"), .escape, .char("q"):
-            confirm = nil
-        default: break
+    mutating func confirmAction(_ a: Action) -> [Effect] {
+        guard let c = confirm else { return [] }
+        confirm = nil
+        guard a == .yes else { return [] }
+        switch c {
+        case .removeBuilder(let name):
+            return builderCommand(.remove(name: name))
+        case .cancel(let id):
+            guard let i = index(of: id), builds[i].isRunning else { return [] }
+            builds[i].cancelRequested = true
+            message = "canceling build \(builds[i].number)"
+            return [.cancelBuild(id: id)]
+        case .quit:
+            quitting = true
+            for i in builds.indices where builds[i].isRunning { builds[i].cancelRequested = true }
+            return [.quit(cancelRunning: runningCount > 0)]
         }
-        return []
     }
 
     // MARK: - Palette
 
-    mutating func paletteKey(_ k: Key) -> [Effect] {
-        guard var text = palette else { return [] }
-        switch k {
-        case .escape: palette = nil
-        case .backspace:
-            if text.isEmpty { palette = nil } else { text.removeLast(); palette = text }
-        case .ctrl("u"): palette = ""
-        case .char(let c): palette = text + String(c)
-        case .enter:
+    mutating func paletteAction(_ a: Action) -> [Effect] {
+        guard let text = palette else { return [] }
+        switch a {
+        case .dismiss: palette = nil
+        case .deleteChar:
+            if text.isEmpty { palette = nil } else { palette = String(text.dropLast()) }
+        case .clearField: palette = ""
+        case .submit:
             palette = nil
             return runCommand(text)
         default: break
@@ -308,7 +294,7 @@ extension AppState {
             if parts.count > 1, case .form(var form) = mode {
                 form.context = parts[1]
                 mode = .form(form)
-                effects = [.inspectDockerfile(context: form.context, dockerfile: ""), .loadHistory(context: form.context)]
+                effects = contextChanged()
             }
             return effects
         case "theme":
@@ -335,10 +321,9 @@ extension AppState {
 
     func logSteps(_ lv: LogViewState) -> [Step] { build(lv.buildID)?.state.visibleSteps ?? [] }
 
-    mutating func logsKey(_ k: Key, _ lv: LogViewState) -> [Effect] {
-        guard let a = Keymap.action(for: k, in: .logs) else { return [] }
+    mutating func logsAction(_ a: Action) -> [Effect] {
+        guard case .logs(var lv) = mode else { return [] }
         if let e = common(a) { return e }
-        var lv = lv
         let steps = logSteps(lv)
         let page = max(1, size.height - 4)
         let lineCount = steps.indices.contains(lv.step) ? LogLines.lines(of: steps[lv.step]).count + steps[lv.step].log.spilledLines : 0
@@ -382,8 +367,8 @@ extension AppState {
             lv.scroll = max(0, next - page / 2)
             message = "match \((m.firstIndex(of: next) ?? 0) + 1)/\(m.count)"
         case .save:
-            guard steps.indices.contains(lv.step) else { break }
-            return [.saveLog(id: lv.buildID, stepID: steps[lv.step].id)]
+            guard steps.indices.contains(lv.step), let b = build(lv.buildID) else { break }
+            lv.savePath = proposedLogPath(b, stepNumber: lv.step + 1)
         case .cancel:
             if let b = build(lv.buildID), b.isRunning, !b.cancelRequested { confirm = .cancel(buildID: b.id) }
         case .rerun:
@@ -397,19 +382,52 @@ extension AppState {
         return []
     }
 
-    mutating func searchKey(_ k: Key, _ lv: LogViewState) -> [Effect] {
-        var lv = lv
-        switch k {
-        case .escape:
+    /// Where `s` proposes to save a step's log: `$XDG_STATE_HOME/buildtop/logs/NAME-bN-stepM.log`.
+    func proposedLogPath(_ b: BuildEntry, stepNumber: Int) -> String {
+        let safe = String(b.request.name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." ? $0 : "_" })
+        let dir = stateDirectory.isEmpty ? "." : stateDirectory + "/logs"
+        return "\(dir)/\(safe)-build\(b.number)-step\(stepNumber).log"
+    }
+
+    mutating func savePromptAction(_ a: Action) -> [Effect] {
+        guard case .logs(var lv) = mode, let path = lv.savePath else { return [] }
+        switch a {
+        case .dismiss:
+            lv.savePath = nil
+            message = "not saved"
+        case .deleteChar: lv.savePath = String(path.dropLast())
+        case .clearField: lv.savePath = ""
+        case .submit:
+            let trimmed = path.trimmingCharactersSpaces()
+            guard !trimmed.isEmpty else {
+                message = "type a file name, or esc"
+                break
+            }
+            lv.savePath = nil
+            mode = .logs(lv)
+            let steps = logSteps(lv)
+            guard steps.indices.contains(lv.step) else { return [] }
+            message = "saving…"
+            return [.saveLog(id: lv.buildID, stepID: steps[lv.step].id, path: trimmed)]
+        default: break
+        }
+        mode = .logs(lv)
+        return []
+    }
+
+    mutating func searchAction(_ a: Action) -> [Effect] {
+        guard case .logs(var lv) = mode else { return [] }
+        switch a {
+        case .dismiss:
             lv.searching = false
             lv.search = ""
             lv.matchLine = nil
-        case .backspace: if !lv.search.isEmpty { lv.search.removeLast() }
-        case .char(let c): lv.search.append(c)
-        case .enter:
+        case .deleteChar: if !lv.search.isEmpty { lv.search.removeLast() }
+        case .clearField: lv.search = ""
+        case .submit:
             lv.searching = false
             mode = .logs(lv)
-            return logsKey(.char("n"), lv)
+            return logsAction(.nextMatch)
         default: break
         }
         mode = .logs(lv)
@@ -428,8 +446,10 @@ extension AppState {
                 focus = i
             }
         case .logs(let lv):
-            if m.kind == .scrollDown { return logsKey(.char("j"), LogViewState(copying: lv, stepsFocused: false)) }
-            if m.kind == .scrollUp { return logsKey(.char("k"), LogViewState(copying: lv, stepsFocused: false)) }
+            if m.kind == .scrollDown || m.kind == .scrollUp {
+                mode = .logs(LogViewState(copying: lv, stepsFocused: false))
+                return logsAction(m.kind == .scrollDown ? .down : .up)
+            }
         case .form, .builders: break
         }
         return []

@@ -52,11 +52,20 @@ public struct DockerfileInfo: Sendable, Equatable {
     public var stages: [Stage]
     /// Build arguments in order of first declaration.
     public var args: [Arg]
+    /// Why there is nothing to show (the context folder or the Dockerfile does not exist).
+    public var problem: String?
 
     /// Creates an info value.
     public init(stages: [Stage] = [], args: [Arg] = []) {
         self.stages = stages
         self.args = args
+    }
+
+    /// An info value that says why the Dockerfile could not be read.
+    public init(problem: String) {
+        self.stages = []
+        self.args = []
+        self.problem = problem
     }
 
     /// Names of the named stages, in order (the values `--target` accepts).

@@ -48,3 +48,26 @@ public enum AtomicFile {
 func errnoText() -> String {
     String(cString: strerror(errno))
 }
+
+/// Reading small files the way a user's tools do: open and read until the end (so a FIFO or a
+/// slow network file blocks the reader, which is why callers read off the UI thread).
+public enum SmallFile {
+    /// The bytes of `path`, at most `limit` (nil: not readable, or longer than `limit`).
+    public static func read(_ path: String, limit: Int = 1 << 20) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return nil
+            }
+            if n == 0 { return out }
+            out += buf[0..<n]
+            if out.count > limit { return nil }
+        }
+    }
+}

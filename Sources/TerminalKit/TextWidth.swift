@@ -82,25 +82,41 @@ public enum TextWidth {
         return w < columns ? t + String(repeating: " ", count: columns - w) : t
     }
 
-    /// Hard-wraps `s` into lines of at most `width` cells, never splitting a grapheme cluster.
-    ///
-    /// Joining the lines gives `s` back. A cluster wider than `width` gets a line of its own
-    /// (the only case where a line is wider than `width`); zero-width clusters stay with the
-    /// text before them. An empty string is one empty line; a `width` below 1 returns `[s]`.
+    /// Splits `s` into lines of at most `width` cells, breaking at spaces; a word longer than a
+    /// line is broken where it must be. Spaces at a break are dropped.
     public static func wrap(_ s: String, width: Int) -> [String] {
         guard width > 0 else { return [s] }
         var lines: [String] = []
         var line = ""
         var used = 0
-        for c in s {
-            let w = self.width(of: c)
-            if used + w > width, used > 0 {
-                lines.append(line)
-                line = ""
-                used = 0
+        func flush() {
+            while line.last == " " {
+                line.removeLast()
+                used -= 1
             }
-            line.append(c)
-            used += w
+            lines.append(line)
+            line = ""
+            used = 0
+        }
+        for word in s.split(separator: " ", omittingEmptySubsequences: false) {
+            let w = self.width(String(word))
+            if used > 0, used + 1 + w > width { flush() }
+            if used > 0 {
+                line.append(" ")
+                used += 1
+            }
+            if w <= width - used {
+                line += word
+                used += w
+                continue
+            }
+            // Longer than a line: break it by cells.
+            for c in word {
+                let cw = self.width(of: c)
+                if used + cw > width, used > 0 { flush() }
+                line.append(c)
+                used += cw
+            }
         }
         lines.append(line)
         return lines

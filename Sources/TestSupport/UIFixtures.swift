@@ -3,6 +3,7 @@ import AppModel
 import BuildEvents
 import BuildModel
 import Foundation
+import Synchronization
 import TerminalKit
 import Views
 
@@ -55,26 +56,115 @@ public enum UIFixtures {
     }
 }
 
-/// A terminal for scenario tests: keeps the last frame; input comes from the test.
+/// A clock tests move by hand: wall time and monotonic time advance together.
+public final class TestClock: Sendable {
+    private let state: Mutex<(wall: Timestamp, mono: UInt64)>
+
+    /// Starts at `wall`.
+    public init(wall: Timestamp = UIFixtures.now) {
+        state = Mutex((wall, 1_000_000_000))
+    }
+
+    /// Wall time now.
+    public var wall: Timestamp { state.withLock { $0.wall } }
+    /// Monotonic nanoseconds now.
+    public var monotonic: UInt64 { state.withLock { $0.mono } }
+
+    /// Lets `milliseconds` pass.
+    public func advance(milliseconds: Int) {
+        state.withLock { s in
+            s.wall = s.wall.adding(seconds: Double(milliseconds) / 1000)
+            s.mono += UInt64(milliseconds) * 1_000_000
+        }
+    }
+}
+
+/// A terminal for tests of the real runtime loop: it plays a script of terminal events and lets
+/// time pass on a `TestClock` when the loop sleeps; it keeps every frame it was given.
 public final class ScriptedTerminal: InteractiveTerminal {
+    /// One thing that happens at the terminal.
+    public enum Action {
+        /// A key press.
+        case key(Key)
+        /// The window changes size (SIGWINCH).
+        case resize(Size)
+        /// Nothing happens for this long (the loop sleeps through it, waking for its own timeouts).
+        case idle(milliseconds: Int)
+        /// Runs code between two waits of the loop (post a background event, check something).
+        case run(() -> Void)
+    }
+
     public var size: Size
     public var wakeFD: Int32 = -1
     public private(set) var screen: Screen
+    /// Frames presented.
     public private(set) var frames = 0
+    /// Sizes of the frames presented, in order.
+    public private(set) var frameSizes: [Size] = []
+    /// Times (monotonic ms) at which frames were presented.
+    public private(set) var frameTimes: [UInt64] = []
+    /// Times the loop suspended to the shell.
     public private(set) var suspended = 0
+    /// The timeout of every wait, in order (nil: sleep until something happens).
+    public private(set) var waits: [Int32?] = []
+    /// What is left to play.
+    public var script: [Action] = []
+    let clock: TestClock
 
-    /// Creates a terminal of a size.
-    public init(size: Size) {
+    /// Creates a terminal of a size over a test clock.
+    public init(size: Size, clock: TestClock = TestClock()) {
         self.size = size
         self.screen = Screen(size: size)
+        self.clock = clock
     }
 
     public func present(_ screen: Screen) {
         self.screen = screen
         frames += 1
+        frameSizes.append(screen.size)
+        frameTimes.append(clock.monotonic / 1_000_000)
     }
 
-    public func waitForEvents(timeoutMilliseconds: Int32?) -> [TerminalEvent] { [] }
+    public func waitForEvents(timeoutMilliseconds: Int32?) -> [TerminalEvent] {
+        waits.append(timeoutMilliseconds)
+        while let next = script.first {
+            switch next {
+            case .key(let k):
+                script.removeFirst()
+                return [.key(k)]
+            case .resize(let s):
+                script.removeFirst()
+                size = s
+                return [.resize(s)]
+            case .run(let body):
+                script.removeFirst()
+                body()
+                if pollWake(0) { return [] }
+            case .idle(let ms):
+                // Sleep: until the loop's timeout, or through the whole idle time.
+                if let t = timeoutMilliseconds, Int(t) < ms {
+                    clock.advance(milliseconds: Int(t))
+                    script[0] = .idle(milliseconds: ms - Int(t))
+                } else {
+                    clock.advance(milliseconds: ms)
+                    script.removeFirst()
+                }
+                return []
+            }
+        }
+        // Script played: wait a little for background work (real time), or let time pass.
+        if pollWake(10) { return [] }
+        if let t = timeoutMilliseconds { clock.advance(milliseconds: Int(t)) }
+        return []
+    }
+
+    /// True when the runtime's doorbell rang within `ms` real milliseconds.
+    func pollWake(_ ms: Int32) -> Bool {
+        guard wakeFD >= 0 else { return false }
+        var p = pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)
+        return poll(&p, 1, ms) > 0
+    }
+
     public func shutdown() {}
     public func suspend() { suspended += 1 }
 }

@@ -23,7 +23,7 @@ public enum BuildPanel {
         let st = entry.state
         let border = theme.style(focused ? .borderFocused : .border)
         let title = "\(number) " + Format.clean(entry.request.name)
-        screen.fill(rect, style: .plain)
+        screen.fill(rect, style: theme.style(.text))
         screen.box(rect, style: border, title: title, titleStyle: theme.style(.title).with(focused ? [.bold] : []))
         var inner = rect.inset(1)
         inner = inner.inset(left: 1, right: 1)

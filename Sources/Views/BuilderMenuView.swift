@@ -161,7 +161,7 @@ public enum BuilderMenuView {
         let previewLines = wrap(preview, width: w - 4)
         let h = min(rect.height, fields.count + 3 + previewLines.count)
         let box = Rect(x: rect.x + (rect.width - w) / 2, y: rect.y + max(0, (rect.height - h) / 2), width: w, height: h)
-        screen.fill(box, style: .plain)
+        screen.fill(box, style: state.theme.style(.text))
         screen.box(box, style: theme.style(.borderFocused), title: "create builder — docker buildx create")
         let inner = box.inset(1).inset(left: 1, right: 1)
         var y = inner.y

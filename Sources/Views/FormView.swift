@@ -68,13 +68,21 @@ public enum FormView {
             let fieldRect = Rect(x: inner.x + labelWidth, y: y, width: inner.width - labelWidth, height: 1)
             screen.fill(fieldRect, style: theme.style(focused ? .inputFocused : .input))
             let v = Format.clean(value(form, f))
-            if v.isEmpty, !focused || f == .target || f == .builder {
+            let cursor = focused && f != .noCache && f != .pull ? "▏" : ""
+            var x = fieldRect.x + 1
+            if v.isEmpty {
+                // A focused empty field shows its cursor, then what an empty value means.
+                x += screen.write(cursor, x: x, y: y, style: theme.style(.inputFocused), clip: fieldRect)
                 let names = state.builderList?.builders.map { Format.clean($0.name) } ?? []
-                screen.write(placeholder(form, f, builders: names), x: fieldRect.x + 1, y: y, style: theme.style(.dim), clip: fieldRect)
+                screen.write(placeholder(form, f, builders: names), x: x, y: y, style: theme.style(.dim), clip: fieldRect)
             } else {
-                screen.write(v + (focused && f != .noCache && f != .pull ? "▏" : ""), x: fieldRect.x + 1, y: y, style: theme.style(focused ? .inputFocused : .input), clip: fieldRect)
+                screen.write(v + cursor, x: x, y: y, style: theme.style(focused ? .inputFocused : .input), clip: fieldRect)
             }
             y += 1
+            if f == .context, let problem = form.contextProblem, y < inner.maxY {
+                screen.write("  ✖ " + Format.clean(problem), x: inner.x + labelWidth, y: y, style: theme.style(.error), clip: inner)
+                y += 1
+            }
             if f == .context, focused, !form.completions.isEmpty {
                 let shown = form.completions.prefix(4).map { Format.clean($0) }.joined(separator: "  ")
                 screen.write("  " + shown, x: inner.x + labelWidth, y: y, style: theme.style(.dim), clip: inner)
@@ -85,11 +93,13 @@ public enum FormView {
         guard y < inner.maxY else { return }
         let argsFocused = form.field == .args
         screen.write("Build args", x: inner.x, y: y, style: theme.style(argsFocused ? .title : .dim).with(.bold), clip: inner)
-        screen.write("  Ctrl-N add row · Ctrl-D delete row · Tab name/value · ↑↓ rows", x: inner.x + 10, y: y, style: theme.style(.dim), clip: inner)
+        let argKeys = Keymap.inlineHint([.addArgRow, .deleteArgRow, .toggleArgColumn], in: .form)
+        screen.write("  " + argKeys, x: inner.x + 10, y: y, style: theme.style(.dim), clip: inner)
         y += 1
         let nameWidth = min(28, max(12, inner.width / 3))
         if form.args.isEmpty, y < inner.maxY {
-            screen.write("  (none — a adds a row; ARG lines of the Dockerfile appear here)", x: inner.x, y: y, style: theme.style(.dim), clip: inner)
+            let add = Keymap.inlineHint([.addArgRow], in: .form)
+            screen.write("  (none: ARG lines of the Dockerfile appear here; \(add))", x: inner.x, y: y, style: theme.style(.dim), clip: inner)
             y += 1
         }
         for (i, row) in form.args.enumerated() {
@@ -104,7 +114,9 @@ public enum FormView {
             var shown = row.isSecret && !row.value.isEmpty ? String(repeating: "•", count: min(12, row.value.count)) : Format.clean(row.value)
             if sel && form.argValue { shown += "▏" }
             if row.value.isEmpty, !(sel && form.argValue), let d = row.defaultValue {
-                screen.write("default: " + Format.clean(d), x: vr.x + 1, y: y, style: theme.style(.dim), clip: vr)
+                // A default that looks secret is masked like a typed value.
+                let shownDefault = row.isSecret && !d.isEmpty ? String(repeating: "•", count: min(12, d.count)) : Format.clean(d)
+                screen.write("default: " + shownDefault, x: vr.x + 1, y: y, style: theme.style(row.isSecret ? .masked : .dim), clip: vr)
             } else {
                 screen.write(shown, x: vr.x + 1, y: y, style: row.isSecret ? theme.style(.masked) : valueStyle, clip: vr)
             }
@@ -114,7 +126,7 @@ public enum FormView {
         guard y < inner.maxY else { return }
         let launchFocused = form.field == .launch
         screen.write("[ Launch ]", x: inner.x, y: y, style: theme.style(launchFocused ? .selection : .title).with(.bold), clip: inner)
-        screen.write("  Ctrl-L launches from any field · Esc closes", x: inner.x + 10, y: y, style: theme.style(.dim), clip: inner)
+        screen.write("  " + Keymap.inlineHint([.launch, .dismiss], in: .form), x: inner.x + 10, y: y, style: theme.style(.dim), clip: inner)
         if let e = form.error, y + 1 < inner.maxY {
             screen.write(Format.clean(e), x: inner.x, y: y + 1, style: theme.style(.error), clip: inner)
         }

@@ -44,7 +44,18 @@ public enum LogView {
         if lv.searching {
             let (body, bar) = ri.splitBottom(1)
             screen.fill(bar, style: theme.style(.input))
-            screen.write("/" + lv.search + "▏", x: bar.x, y: bar.y, style: theme.style(.inputFocused), clip: bar)
+            screen.write("/" + Format.clean(lv.search) + "▏", x: bar.x, y: bar.y, style: theme.style(.inputFocused), clip: bar)
+            ri = body
+        } else if let path = lv.savePath {
+            let (body, bar) = ri.splitBottom(1)
+            screen.fill(bar, style: theme.style(.input))
+            var x = bar.x
+            x += screen.write("save to: ", x: x, y: bar.y, style: theme.style(.title).with(.bold), clip: bar)
+            // Keep the end of a long path (the file name) in view.
+            let text = Format.clean(path) + "▏"
+            let room = max(1, bar.maxX - x)
+            let shown = TextWidth.width(text) > room ? "…" + String(text.suffix(room - 1)) : text
+            screen.write(shown, x: x, y: bar.y, style: theme.style(.inputFocused), clip: bar)
             ri = body
         }
         guard !ri.isEmpty else { return }

@@ -30,6 +30,14 @@ public enum RootView {
         }
         if state.showHelp { HelpView.draw(state, sections: helpHints, into: &screen, rect: main) }
         if let c = state.confirm { drawConfirm(c, state: state, into: &screen, rect: main) }
+        // A theme with a background (base16 schemes) gives it to every cell left on the
+        // terminal's default (beside borders, between panels); reversed cells keep theirs.
+        let background = state.theme.style(.text).bg
+        if background != .terminalDefault {
+            screen.restyle(all) { s in
+                if s.bg == .terminalDefault, !s.attributes.contains(.reverse) { s.bg = background }
+            }
+        }
         return screen
     }
 
@@ -73,11 +81,15 @@ public enum RootView {
         case .quit(let running):
             text = "\(running) build\(running == 1 ? "" : "s") still running. Cancel and quit?  y / n"
         }
-        let w = min(rect.width - 2, TextWidth.width(text) + 4)
-        let box = Rect(x: rect.x + (rect.width - w) / 2, y: rect.y + rect.height / 2 - 1, width: w, height: 3)
-        screen.fill(box, style: .plain)
+        let w = min(rect.width - 4, TextWidth.width(text) + 4)
+        let lines = TextWidth.wrap(text, width: max(1, w - 4))
+        let h = lines.count + 2
+        let box = Rect(x: rect.x + (rect.width - w) / 2, y: rect.y + max(1, rect.height / 2 - h / 2), width: w, height: h)
+        Overlay.clear(box, theme: state.theme, into: &screen)
         screen.box(box, style: state.theme.style(.warning), title: "confirm")
-        screen.write(text, x: box.x + 2, y: box.y + 1, style: state.theme.style(.text).with(.bold), clip: box.inset(1))
+        for (i, l) in lines.enumerated() {
+            screen.write(l, x: box.x + 2, y: box.y + 1 + i, style: state.theme.style(.text).with(.bold), clip: box.inset(1))
+        }
     }
 }
 
@@ -101,29 +113,81 @@ public enum Dashboard {
     }
 }
 
-/// The help overlay: every key of the current view, generated from the keymap.
+/// The help overlay: every binding of the current view, generated from the keymap; keys that do
+/// nothing now are dimmed. Long lists flow into columns and long texts wrap, so no row is cut.
 public enum HelpView {
+    static let keyWidth = 14
+
+    /// Lines of one section laid out for a column of `width` cells: (keys or nil for a wrapped
+    /// continuation or the title, text, enabled).
+    static func lines(_ sections: [(String, [KeyHint])], width: Int) -> [(String?, String, Bool, Bool)] {
+        var out: [(String?, String, Bool, Bool)] = []
+        let textWidth = max(8, width - keyWidth - 2)
+        for (i, (title, hints)) in sections.enumerated() {
+            if i > 0 { out.append((nil, "", true, false)) }
+            for part in TextWidth.wrap(title, width: width) { out.append((nil, part, true, true)) }
+            for h in hints {
+                for (k, part) in TextWidth.wrap(h.label, width: textWidth).enumerated() {
+                    out.append((k == 0 ? h.keys : "", part, h.enabled, false))
+                }
+            }
+        }
+        return out
+    }
+
     /// Draws the overlay.
     public static func draw(_ state: AppState, sections: [(String, [KeyHint])], into screen: inout Screen, rect: Rect) {
         let theme = state.theme
-        let rows = sections.reduce(0) { $0 + $1.1.count + 2 }
-        let h = min(rect.height, rows + 2)
-        let w = min(rect.width, 64)
-        let box = Rect(x: rect.x + (rect.width - w) / 2, y: rect.y + max(0, (rect.height - h) / 2), width: w, height: h)
-        screen.fill(box, style: .plain)
-        screen.box(box, style: theme.style(.borderFocused), title: "help — ? or Esc to close")
-        var y = box.y + 1
-        let inner = box.inset(1).inset(left: 1, right: 1)
-        for (title, hints) in sections {
-            guard y < inner.maxY else { break }
-            screen.write(title, x: inner.x, y: y, style: theme.style(.title).with(.bold), clip: inner)
-            y += 1
-            for h in hints where y < inner.maxY {
-                screen.write(TextWidth.pad(h.keys, to: 14), x: inner.x + 1, y: y, style: theme.style(.footerKey).with(.bold), clip: inner)
-                screen.write(h.label, x: inner.x + 16, y: y, style: theme.style(.text), clip: inner)
-                y += 1
-            }
-            y += 1
+        let avail = Rect(x: rect.x + 1, y: rect.y + 1, width: max(0, rect.width - 2), height: max(0, rect.height - 2))
+        guard avail.width >= 20, avail.height >= 4 else { return }
+        // The fewest columns in which every line fits.
+        var columns = 1
+        var laid = lines(sections, width: min(76, avail.width - 4))
+        var colWidth = min(76, avail.width - 4)
+        for c in 1...3 {
+            let w = (avail.width - 4 - (c - 1) * 2) / c
+            guard w >= 34 || c == 1 else { break }
+            let l = lines(sections, width: min(76, w))
+            columns = c
+            laid = l
+            colWidth = min(76, w)
+            if (l.count + c - 1) / c <= avail.height - 2 { break }
         }
+        let perColumn = (laid.count + columns - 1) / columns
+        let rows = min(perColumn, avail.height - 2)
+        let w = columns * colWidth + (columns - 1) * 2 + 4
+        let h = rows + 2
+        let box = Rect(x: avail.x + (avail.width - w) / 2, y: avail.y + max(0, (avail.height - h) / 2), width: w, height: h)
+        Overlay.clear(box, theme: theme, into: &screen)
+        let hidden = laid.count - rows * columns
+        let title = hidden > 0 ? "help — \(hidden) more lines: enlarge the window" : "help — ? or Esc to close"
+        screen.box(box, style: theme.style(.borderFocused), title: title)
+        let inner = box.inset(1).inset(left: 1, right: 1)
+        for (n, line) in laid.enumerated() {
+            let col = n / max(1, perColumn), row = n % max(1, perColumn)
+            guard col < columns, row < rows else { break }
+            let x = inner.x + col * (colWidth + 2)
+            let y = inner.y + row
+            let clip = Rect(x: x, y: y, width: colWidth, height: 1)
+            let (keys, text, enabled, isTitle) = line
+            if isTitle {
+                screen.write(text, x: x, y: y, style: theme.style(.title).with(.bold), clip: clip)
+                continue
+            }
+            let keyStyle = enabled ? theme.style(.footerKey).with(.bold) : theme.style(.dim)
+            let textStyle = enabled ? theme.style(.text) : theme.style(.dim)
+            if let keys { screen.write(TextWidth.truncate(keys, to: keyWidth - 1), x: x + 1, y: y, style: keyStyle, clip: clip) }
+            screen.write(text, x: x + keyWidth + 2, y: y, style: textStyle, clip: clip)
+        }
+    }
+}
+
+/// Boxes drawn over the panels (help, questions).
+enum Overlay {
+    /// Clears the box and a one-cell margin around it, so the overlay's border never touches (or
+    /// draws over) the border of a panel below.
+    static func clear(_ box: Rect, theme: Theme, into screen: inout Screen) {
+        let margin = Rect(x: box.x - 1, y: box.y - 1, width: box.width + 2, height: box.height + 2)
+        screen.fill(margin, style: theme.style(.text))
     }
 }

@@ -73,11 +73,15 @@ import Testing
         #expect(TextWidth.wrap("abc\u{301}d", width: 3) == ["abc\u{301}", "d"])
         #expect(TextWidth.wrap("👩\u{200D}💻👩\u{200D}💻", width: 2) == ["👩\u{200D}💻", "👩\u{200D}💻"])
         #expect(TextWidth.wrap("abc", width: 0) == ["abc"])
+        // Breaks fall between words; only a word longer than a line is cut.
+        #expect(TextWidth.wrap("exit code: 3 from the build", width: 12) == ["exit code: 3", "from the", "build"])
+        #expect(TextWidth.wrap("a verylongword b", width: 5) == ["a", "veryl", "ongwo", "rd b"])
         let text = "Step 3/9 : RUN apk add 漢字 🇯🇵 e\u{301} 👍🏽 done"
         for w in 1...12 {
             let lines = TextWidth.wrap(text, width: w)
-            #expect(lines.joined() == text)
-            #expect(lines.allSatisfy { TextWidth.width($0) <= max(w, 4) })
+            #expect(lines.joined().filter { $0 != " " } == text.filter { $0 != " " })
+            #expect(lines.allSatisfy { TextWidth.width($0) <= max(w, 4) && !$0.hasPrefix(" ") && !$0.hasSuffix(" ") })
+            if w >= 6 { #expect(lines.joined(separator: " ") == text) }
         }
     }
 

@@ -68,10 +68,12 @@ extension AppState {
         return []
     }
 
-    /// Rows for ARGs the Dockerfile does not declare go, unless the user typed them here.
+    /// Rows that came from an `ARG` line the Dockerfile (now) does not declare go. Rows the user
+    /// typed, here or in the context's last build, stay: BuildKit's own arguments
+    /// (`BUILDKIT_INLINE_CACHE`, proxies) are never declared.
     static func dropUndeclared(_ form: inout FormState) {
         guard let declared = form.declaredArgs else { return }
-        form.args.removeAll { $0.origin != .typed && !declared.contains($0.name) }
+        form.args.removeAll { $0.origin == .dockerfile && !declared.contains($0.name) }
         form.argRow = min(form.argRow, max(0, form.args.count - 1))
     }
 
@@ -247,7 +249,8 @@ extension AppState {
                 if !row.value.isEmpty { return .failure(FormError("a build arg has a value but no name")) }
                 continue
             }
-            if row.value.isEmpty, row.defaultValue != nil { continue }  // the Dockerfile default applies
+            // An ARG row left empty passes nothing: the Dockerfile's default (or none) applies.
+            if row.value.isEmpty, row.defaultValue != nil || row.origin == .dockerfile { continue }
             args.append(.init(name: name, value: row.value))
         }
         var name = context

@@ -103,11 +103,18 @@ public struct RawJSONDecoder: Sendable {
                     }
                     // A syntax error inside the data: skip the value when it closes, otherwise the
                     // line is a stray line that happens to start with `{` (it must not hold back
-                    // the rest of the stream).
-                    if let end = RawJSONDecoder.valueEnd(buf, from: pos) {
+                    // the rest of the stream: a line starting with `{` ends it). Until one of
+                    // the two is seen, wait for more bytes, so that how the stream was split
+                    // into reads does not change the items.
+                    switch RawJSONDecoder.valueEnd(buf, from: pos) {
+                    case .closed(let end):
                         emit(.malformed("invalid rawjson status: \(error)"))
                         pos = end
                         continue
+                    case .cut:
+                        break
+                    case .incomplete:
+                        if !final { return pos }
                     }
                     guard let next = strayLine(buf, at: pos, final: final, emit) else { break }
                     pos = next
@@ -140,34 +147,49 @@ public struct RawJSONDecoder: Sendable {
         return .text(line)
     }
 
-    /// End index (exclusive) of the JSON object starting at `from`, nil if incomplete.
-    static func valueEnd(_ buf: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
+    /// How the JSON object starting at `from` ends (brackets matched, strings skipped).
+    enum ValueEnd: Equatable {
+        /// It closes at this index (exclusive).
+        case closed(Int)
+        /// A line starting with `{` (the next value) comes before it closes.
+        case cut
+        /// Not known yet: the bytes end before either.
+        case incomplete
+    }
+
+    /// Where the JSON object starting at `from` ends (see ``ValueEnd``). A raw newline, which no
+    /// JSON string holds, ends a string.
+    static func valueEnd(_ buf: UnsafeBufferPointer<UInt8>, from: Int) -> ValueEnd {
         var depth = 0
         var i = from
         let n = buf.count
         while i < n {
             let c = buf[i]
-            if c == 34 {
+            if c == 10 {
+                if i + 1 == n { return .incomplete }
+                if buf[i + 1] == 123 { return .cut }
+            } else if c == 34 {
                 i += 1
                 while i < n {
                     let d = buf[i]
-                    if d == 92 {
+                    if d == 92, i + 1 < n, buf[i + 1] != 10 {
                         i += 2
                         continue
                     }
-                    if d == 34 { break }
+                    if d == 34 || d == 10 { break }
                     i += 1
                 }
-                if i >= n { return nil }
+                if i >= n { return .incomplete }
+                if buf[i] == 10 { continue }
             } else if c == 123 || c == 91 {
                 depth += 1
             } else if c == 125 || c == 93 {
                 depth -= 1
-                if depth == 0 { return i + 1 }
+                if depth == 0 { return .closed(i + 1) }
             }
             i += 1
         }
-        return nil
+        return .incomplete
     }
 
     static func decodeValue(_ buf: UnsafeBufferPointer<UInt8>) -> StreamItem {

@@ -109,7 +109,9 @@ public enum Sanitizer {
         for c in s {
             var scalars = Array(c.unicodeScalars)
             while scalars.last == "\u{200D}" { scalars.removeLast() }
-            out.append(contentsOf: scalars)
+            // One scalar at a time: `UnicodeScalarView.append(contentsOf:)` copies the whole
+            // view on each call (Swift 6.3), which made long lines quadratic.
+            for scalar in scalars { out.append(scalar) }
         }
         return String(out)
     }
@@ -139,8 +141,9 @@ struct LineBuilder {
         case .tab:
             let col = startColumn + width()
             let spaces = 8 - col % 8
-            done.append(contentsOf: tail)
-            done.append(contentsOf: repeatElement(" ", count: spaces))
+            // Scalar by scalar, as in Sanitizer.dropDanglingJoiners (linear in the line).
+            for scalar in tail { done.append(scalar) }
+            for _ in 0..<spaces { done.append(" ") }
             tail = String.UnicodeScalarView()
             doneWidth = col + spaces - startColumn
         }

@@ -58,12 +58,17 @@ public struct Screen: Sendable, Equatable {
             }
             return
         }
-        let w = TextWidth.width(cell.text)
+        var w = TextWidth.width(cell.text)
         guard w > 0 else { return }
+        var text = cell.text
+        if !text.unicodeScalars.allSatisfy(Sanitizer.isSafe) {
+            text = "\u{FFFD}"  // as in write(_:x:y:style:clip:)
+            w = 1
+        }
         if x + w > size.width {
             put(" ", width: 1, x: x, y: y, style: cell.style)
         } else {
-            put(cell.text, width: w, x: x, y: y, style: cell.style)
+            put(text, width: w, x: x, y: y, style: cell.style)
         }
     }
 
@@ -113,10 +118,16 @@ public struct Screen: Sendable, Equatable {
             }
             return max(0, col - x)
         }
-        for ch in text {
+        for var ch in text {
             if col >= area.maxX { break }
-            let w = TextWidth.width(of: ch)
+            var w = TextWidth.width(of: ch)
             if w == 0 { continue }
+            if !ch.unicodeScalars.allSatisfy(Sanitizer.isSafe) {
+                // A scalar glibc cannot measure, joined to a printable one (after a ZWJ, or a
+                // mark newer than Unicode 14): the cluster is shown as `�`, as Sanitizer does.
+                ch = "\u{FFFD}"
+                w = 1
+            }
             if col + w > area.maxX {
                 for k in max(col, area.x)..<area.maxX { put(" ", width: 1, x: k, y: y, style: style) }
                 col = area.maxX

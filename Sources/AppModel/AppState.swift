@@ -357,6 +357,9 @@ public struct AppState: Sendable, Equatable {
     public var stateDirectory = ""
     /// The app should exit.
     public var quitting = false
+    /// `buildtop build` on a terminal: leave by itself when the last build ends, unless the user
+    /// interacted (any key other than cancelling or quitting keeps the dashboard open).
+    public var exitWhenDone = false
 
     /// Creates the state.
     public init(now: Timestamp, theme: Theme, size: Size) {

@@ -61,7 +61,7 @@ extension AppState {
             return []
         }
         if list.buildxVersion == nil, let why = command.refusalWithoutBuildx {
-            commandLog.append(CommandLogEntry(command: command.commandLine, succeeded: false, output: "ERROR: \(why)"))
+            commandLog.append(CommandLogEntry(command: command.commandLine + " (not run)", succeeded: false, output: "ERROR: \(why)"))
             message = "buildx is not installed: \(command.buildxArguments.first ?? "this") needs it"
             return []
         }

@@ -72,17 +72,17 @@ extension AppState {
             case .canceled: message = "\(label) canceled"
             case .failed, .engineLost: message = "\(label) failed"
             }
+            if exitWhenDone, runningCount == 0 {
+                quitting = true
+                return effects.map { $0.effect(id: id) } + [.quit(cancelRunning: false)]
+            }
             if case .cancel(let id) = confirm, id == builds[i].id {
                 // The build ended while its cancel question was open: the question is moot.
                 confirm = nil
                 message = "\(label) ended before it was canceled: " + BuildSummary.word(builds[i].state.phase)
             }
         }
-        return effects.map { effect in
-            switch effect {
-            case .spillLog(let stepID, let batch): .spill(id: id, stepID: stepID, batch: batch)
-            }
-        }
+        return effects.map { $0.effect(id: id) }
     }
 
     // MARK: - Builds
@@ -102,7 +102,9 @@ extension AppState {
         builds.append(entry)
         focus = builds.count - 1
         if case .form = mode { mode = .dashboard }
-        message = "launched build \(entry.number) (\(r.name))"
+        message = exitWhenDone
+            ? "building \(r.name): closes when the build ends · any key keeps it open"
+            : "launched build \(entry.number) (\(r.name))"
         return effects
     }
 
@@ -151,7 +153,12 @@ extension AppState {
     mutating func key(_ k: Key) -> [Effect] {
         let ctx = Keymap.context(for: self)
         if ctx != .confirm, ctx != .palette, ctx != .help { message = nil }
-        guard let a = Keymap.action(for: k, state: self) else {
+        let action = Keymap.action(for: k, state: self)
+        if exitWhenDone, let a = action, ![Action.cancel, .yes, .no, .quit, .suspend].contains(a) {
+            // The user is looking around: the dashboard stays when the build ends.
+            exitWhenDone = false
+        }
+        guard let a = action else {
             if Keymap.takesText(ctx), case .char(let c) = k { return type(c, in: ctx) }
             return []
         }
@@ -438,6 +445,7 @@ extension AppState {
 
     mutating func mouse(_ m: MouseEvent) -> [Effect] {
         guard confirm == nil, palette == nil, !showHelp else { return [] }
+        exitWhenDone = false
         switch mode {
         case .dashboard:
             guard m.kind == .press else { return [] }
@@ -453,6 +461,15 @@ extension AppState {
         case .form, .builders: break
         }
         return []
+    }
+}
+
+extension BuildEffect {
+    /// The app effect of build `id`'s effect.
+    func effect(id: Int) -> Effect {
+        switch self {
+        case .spillLog(let stepID, let batch): .spill(id: id, stepID: stepID, batch: batch)
+        }
     }
 }
 

@@ -34,6 +34,20 @@ public enum BuilderCommand: Sendable, Equatable {
         (["docker", "buildx"] + buildxArguments).map(ShellQuote.quote).joined(separator: " ")
     }
 
+    /// The command line of buildtop's own equivalent, run when buildx is not installed
+    /// (`buildtop builders use b1`): the command log names what actually ran.
+    public var ownCommandLine: String {
+        let args: [String]
+        switch self {
+        case .use(let name, let global, let makeDefault):
+            args = ["use"] + (global ? ["--global"] : []) + (makeDefault ? ["--default"] : []) + [name]
+        case .inspect(let name): args = ["inspect", name]
+        case .setAlias(let on): args = [on ? "install" : "uninstall"]
+        default: args = buildxArguments
+        }
+        return (["buildtop", "builders"] + args).map(ShellQuote.quote).joined(separator: " ")
+    }
+
     /// Why it cannot run when buildx is not installed; nil when buildtop can do it itself
     /// (writing buildx's files as buildx does). One rule for the CLI and the menu.
     public var refusalWithoutBuildx: String? {

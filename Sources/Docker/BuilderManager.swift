@@ -22,10 +22,11 @@ public struct BuilderManager: Sendable {
             if !out.stderr.isEmpty { text += (text.isEmpty || text.hasSuffix("\n") ? "" : "\n") + out.stderr }
             return CommandLogEntry(command: out.command, succeeded: out.succeeded, output: text)
         }
-        let shown = command.commandLine
         if let why = command.refusalWithoutBuildx {
-            return CommandLogEntry(command: shown, succeeded: false, output: "ERROR: \(why)")
+            return CommandLogEntry(command: command.commandLine + " (not run)", succeeded: false, output: "ERROR: \(why)")
         }
+        // buildtop does it itself: the log names what ran.
+        let shown = command.ownCommandLine
         do throws(BuildxStore.StoreError) {
             switch command {
             case .use(let name, let global, let makeDefault):

@@ -19,6 +19,27 @@ public enum TestEngine {
             ?? Fixtures.repositoryRoot.appendingPathComponent(".build/debug/buildtop").path
     }
 
+    /// The home of every process a test starts (`HOME`, `DOCKER_CONFIG`, `XDG_*`): a temporary
+    /// folder, so no docker, buildx or buildtop run writes into the real home (`~/.docker/.buildNodeID`,
+    /// `~/.local/state/buildtop`).
+    public static let home: URL = {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("buildtop-test-home-\(getpid())")
+        try? FileManager.default.createDirectory(at: url.appendingPathComponent(".docker"), withIntermediateDirectories: true)
+        return url
+    }()
+
+    /// The environment a test's child process starts with: the test process's own, with the
+    /// homes moved to `home` (a test may override any of them).
+    public static func childEnvironment() -> [String: String] {
+        var env = ProcessInfo.processInfo.environment
+        env["HOME"] = home.path
+        env["DOCKER_CONFIG"] = home.appendingPathComponent(".docker").path
+        env["XDG_STATE_HOME"] = home.appendingPathComponent(".local/state").path
+        env["XDG_CONFIG_HOME"] = home.appendingPathComponent(".config").path
+        env.removeValue(forKey: "BUILDX_CONFIG")
+        return env
+    }
+
     /// A fresh temporary folder.
     public static func tempDir(_ label: String = "ctx") throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("buildtop-test-\(label)-\(UUID().uuidString.prefix(8))")
@@ -65,7 +86,7 @@ public final class ChildProcess: @unchecked Sendable {
         _ executable: String, _ arguments: [String], environment: [String: String] = [:], stdin: Data? = nil,
         measureRSS: Bool = false, currentDirectory: URL? = nil
     ) throws {
-        var env = ProcessInfo.processInfo.environment
+        var env = TestEngine.childEnvironment()
         env["SWIFT_BACKTRACE"] = "interactive=no"
         if let host = TestEngine.host { env["DOCKER_HOST"] = host }
         for (k, v) in environment { env[k] = v }

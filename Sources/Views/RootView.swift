@@ -50,6 +50,11 @@ public enum RootView {
         let running = state.runningCount
         let done = state.builds.count - running
         x += screen.write("  builds: \(running) running, \(done) finished", x: x, y: rect.y, style: theme.style(.statusBar), clip: rect)
+        if state.exitWhenDone, state.message == nil {
+            let text = " exits when the build ends · any key keeps it open "
+            let w = TextWidth.width(text)
+            if rect.maxX - w > x + 2 { screen.write(text, x: rect.maxX - w, y: rect.y, style: theme.style(.statusBar), clip: rect) }
+        }
         if let m = state.message {
             let text = " " + Format.clean(m) + " "
             let w = TextWidth.width(text)

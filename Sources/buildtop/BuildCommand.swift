@@ -72,6 +72,9 @@ struct BuildCommand: AsyncParsableCommand {
     @Flag(help: "Enable the mouse in the dashboard.")
     var mouse = false
 
+    @Flag(help: "Keep the dashboard open when the build ends (it also stays once you press a key).")
+    var hold = false
+
     // Flags only the buildx path serves (a BuildKit session or buildx's exporters).
     @Option(help: "Secret to expose to the build (id=mysecret[,src=/local/secret]); buildx path.")
     var secret: [String] = []
@@ -233,7 +236,7 @@ struct BuildCommand: AsyncParsableCommand {
     func runInDashboard(_ request: BuildRequest, discovery: BuilderDiscovery, builders: BuilderList) async -> Int32 {
         let options = UIOptions(theme: theme, mouse: mouse, host: host, context: context, builder: builder)
         let services = UIRunner.services(options, env: discovery.environment)
-        return await UIRunner.run(options, services: services, builders: builders, printSummary: true) { runtime in
+        return await UIRunner.run(options, services: services, builders: builders, printSummary: true, exitWhenDone: !hold) { runtime in
             runtime.dispatch(.launch(request))
         }
     }

@@ -56,7 +56,7 @@ enum UIRunner {
     /// Opens the terminal, runs the loop, restores the terminal, prints `summary` of the builds.
     static func run(
         _ options: UIOptions, services: RuntimeServices, builders: BuilderList?, builderName: String? = nil, printSummary: Bool,
-        setup: (Runtime) -> Void
+        exitWhenDone: Bool = false, setup: (Runtime) -> Void
     ) async -> Int32 {
         let env = services.environment
         var theme = Theme.default
@@ -81,23 +81,34 @@ enum UIRunner {
         state.builderList = builders
         state.noColor = !(env["NO_COLOR"] ?? "").isEmpty
         state.defaultNetwork = env["BUILDTOP_DEFAULT_NETWORK"] ?? ""
+        state.exitWhenDone = exitWhenDone
         let runtime = Runtime(state: state, terminal: terminal, services: services)
         let bus = runtime.bus
         terminal.installExitSignalHandlers { _ in bus.post(.terminate) }
         setup(runtime)
         runtime.run()
         terminal.shutdown()
+        let waiting = runtime.state.builds.count { $0.isRunning }
+        if waiting > 0 {
+            FDWriter.stderr.write("buildtop: waiting up to 5 s for \(waiting) canceled build\(waiting == 1 ? "" : "s") to end\n")
+        }
         await runtime.finish()
         let builds = runtime.state.builds
         if printSummary { FDWriter.stdout.write(Summary.text(builds, now: wallClock())) }
-        let failed = builds.contains { if case .failed = $0.state.phase { true } else { false } }
-        let canceled = builds.contains { $0.state.phase == .canceled || ($0.isRunning && $0.cancelRequested) }
-        return failed ? 1 : canceled ? 130 : 0
+        return Summary.exitCode(builds)
     }
 }
 
 /// The one-screen summary left in the scrollback after the UI exits.
 enum Summary {
+    /// The exit code of a dashboard session: the first failed build's (buildx's own codes kept),
+    /// else 130 when a build was canceled, else 0.
+    static func exitCode(_ builds: [BuildEntry]) -> Int32 {
+        if let failed = builds.first(where: { $0.state.phase == .failed }), let r = failed.state.result { return r.exitCode }
+        if builds.contains(where: { $0.state.phase == .canceled || ($0.isRunning && $0.cancelRequested) }) { return 130 }
+        return 0
+    }
+
     static func text(_ builds: [BuildEntry], now: Timestamp) -> String {
         guard !builds.isEmpty else { return "" }
         var out = "buildtop: \(builds.count) build\(builds.count == 1 ? "" : "s")\n"

@@ -39,7 +39,7 @@ struct BuildersReducerTests {
         _ = st.apply(.key(.char("b")))
         _ = st.apply(.buildersLoaded(list("default", buildx: nil), generation: 1))
         #expect(st.apply(.key(.char("s"))) == [])
-        #expect(st.commandLog.last?.command == "docker buildx stop a")
+        #expect(st.commandLog.last?.command == "docker buildx stop a (not run)")
         #expect(st.commandLog.last?.succeeded == false)
         #expect(st.apply(.key(.char("a"))) == [])  // the alias without buildx would break docker build
         #expect(st.commandLog.last?.output.contains("install the docker-buildx plugin first") == true)

@@ -195,3 +195,37 @@ struct BuildNumberTests {
         #expect(h.drivers.canceled.withLock { $0.isEmpty })
     }
 }
+
+/// `buildtop build` on a terminal: the dashboard leaves by itself when the build ends, unless
+/// the user looked around.
+@MainActor
+struct ExitWhenDoneTests {
+
+    @Test func leavesWhenTheBuildEnds() throws {
+        let h = Harness(exitWhenDone: true)
+        h.post([.launch(BuildRequest(name: "hello", contextPath: "/hello"))])
+        #expect(h.text.contains("closes when the build ends"))
+        try h.feed(1, fixture: "failing")
+        #expect(h.runtime.state.quitting)
+        #expect(h.runtime.state.builds[0].state.phase == .failed)
+    }
+
+    @Test func anInteractionKeepsItOpen() throws {
+        let h = Harness(exitWhenDone: true)
+        h.post([.launch(BuildRequest(name: "hello", contextPath: "/hello"))])
+        try h.feed(1, fixture: "simple", limit: 3, finish: false)
+        h.keys([.char("z")])
+        try h.feed(1, fixture: "simple")
+        #expect(!h.runtime.state.quitting)
+        #expect(h.text.contains("done"))
+    }
+
+    @Test func cancellingStillLeaves() throws {
+        let h = Harness(exitWhenDone: true)
+        h.post([.launch(BuildRequest(name: "hello", contextPath: "/hello"))])
+        try h.feed(1, fixture: "cancel", limit: 8, finish: false)
+        h.keys([.char("x"), .char("y")])
+        try h.feed(1, fixture: "cancel")
+        #expect(h.runtime.state.quitting)
+    }
+}

@@ -39,11 +39,11 @@ final class Harness {
     let drivers = FakeDrivers()
     let runtime: Runtime
 
-    init(size: Size = Size(width: 140, height: 40), cancel: @escaping @Sendable (Int) async -> Void = { _ in }) {
+    init(size: Size = Size(width: 140, height: 40), exitWhenDone: Bool = false, cancel: @escaping @Sendable (Int) async -> Void = { _ in }) {
         terminal = ScriptedTerminal(size: size, clock: clock)
-        runtime = Runtime(
-            state: AppState(now: clock.wall, theme: .default, size: size), terminal: terminal,
-            services: drivers.services(clock: clock, cancel: cancel))
+        var state = AppState(now: clock.wall, theme: .default, size: size)
+        state.exitWhenDone = exitWhenDone
+        runtime = Runtime(state: state, terminal: terminal, services: drivers.services(clock: clock, cancel: cancel))
     }
 
     /// Plays terminal actions through the real loop until all they caused is on the screen (and,

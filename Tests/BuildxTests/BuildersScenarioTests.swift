@@ -32,19 +32,25 @@ struct BuildersScenarioTests {
 
     init() throws { try self.init(buildx: false) }
 
-    /// Dispatches what background work posted until `done` holds (or 20 s pass).
-    func settle(until done: (AppState) -> Bool) async {
-        for _ in 0..<400 {
-            for e in runtime.bus.drain() { runtime.dispatch(e) }
-            if done(runtime.state) { break }
-            try? await Task.sleep(for: .milliseconds(50))
-        }
-        runtime.draw()
+    /// Runs the real loop until `done` holds and the screen shows it (or 20 s pass).
+    func settle(until done: @escaping (AppState) -> Bool) async {
+        let runtime = self.runtime
+        let deadline = DispatchTime.now().uptimeNanoseconds + 20_000_000_000
+        runtime.run(until: {
+            if DispatchTime.now().uptimeNanoseconds > deadline {
+                Issue.record("the loop did not settle in 20 s")
+                return true
+            }
+            return done(runtime.state) && !runtime.needsRedraw
+        })
     }
 
+    /// Plays keys through the real loop until they are drawn.
     func keys(_ ks: [Key]) {
-        for k in ks { runtime.dispatch(.key(k)) }
-        runtime.draw()
+        terminal.script += ks.map { .key($0) }
+        let terminal = self.terminal
+        let runtime = self.runtime
+        runtime.run(until: { terminal.script.isEmpty && !runtime.needsRedraw && runtime.bus.isEmpty })
     }
 
     var text: String { terminal.screen.text() }
@@ -67,7 +73,7 @@ struct BuildersScenarioTests {
         #expect(runtime.state.currentBuilder == "oldone")
         #expect(text.contains("* oldone"))
         #expect(!text.contains("* default"))
-        #expect(text.contains("✓ docker buildx use oldone"))
+        #expect(text.contains("✓ buildtop builders use oldone"))  // what ran: buildtop, not buildx
         #expect(text.contains(" builder: oldone "))
         // D on `default` resets to the context's builder, --default clears defaults/.
         keys([.char("j"), .char("j"), .char("D")])
@@ -88,7 +94,7 @@ struct BuildersScenarioTests {
         let scenario = try BuildersScenarioTests(buildx: true)
         let ctx = try TestEngine.tempDir("scnctx")
         try Data("FROM scratch\n".utf8).write(to: ctx.appendingPathComponent("Dockerfile"))
-        scenario.runtime.dispatch(.launch(BuildRequest(name: "api", contextPath: ctx.path, builder: "builder1")))
+        scenario.runtime.bus.post(.launch(BuildRequest(name: "api", contextPath: ctx.path, builder: "builder1")))
         await scenario.settle { $0.builds.first.map { !$0.isRunning } ?? false }
         let build = try #require(scenario.runtime.state.builds.first)
         #expect(build.builder == "builder1")

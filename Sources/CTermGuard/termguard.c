@@ -135,6 +135,42 @@ void tg_exit_signals_uninstall(void) {
     tg_exit_pipe[0] = tg_exit_pipe[1] = -1;
 }
 
+/* ---- window size ------------------------------------------------------------------------- */
+
+static struct sigaction tg_winch_prev;
+static int tg_winch_caught = 0;
+
+static void tg_winch_handler(int sig, siginfo_t *info, void *ctx) {
+    int saved = errno;
+    if (tg_winch_prev.sa_flags & SA_SIGINFO) {
+        if (tg_winch_prev.sa_sigaction != NULL) tg_winch_prev.sa_sigaction(sig, info, ctx);
+    } else if (tg_winch_prev.sa_handler != SIG_DFL && tg_winch_prev.sa_handler != SIG_IGN && tg_winch_prev.sa_handler != NULL) {
+        tg_winch_prev.sa_handler(sig);
+    }
+    if (tg_exit_pipe[1] >= 0) {
+        unsigned char b = (unsigned char)sig;
+        ssize_t n = write(tg_exit_pipe[1], &b, 1);
+        (void)n;
+    }
+    errno = saved;
+}
+
+void tg_winch_install(void) {
+    if (tg_winch_caught) return;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = tg_winch_handler;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGWINCH, &sa, &tg_winch_prev) == 0) tg_winch_caught = 1;
+}
+
+void tg_winch_uninstall(void) {
+    if (!tg_winch_caught) return;
+    sigaction(SIGWINCH, &tg_winch_prev, NULL);
+    tg_winch_caught = 0;
+}
+
 /* ---- suspend ----------------------------------------------------------------------------- */
 
 int tg_suspend_self(void) {

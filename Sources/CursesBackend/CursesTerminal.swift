@@ -228,6 +228,7 @@ public final class CursesTerminal: Terminal {
         exitSignalFD = sigFD
         lastSize = Self.windowSize(win)
         tg_install()
+        tg_winch_install()
         success = true
     }
 
@@ -248,6 +249,7 @@ public final class CursesTerminal: Terminal {
         if let tty = ttyFile { fclose(tty) }
         ttyFile = nil
         ttyFD = -1
+        tg_winch_uninstall()
         tg_exit_signals_uninstall()
         exitSignalFD = -1
         previous = nil

@@ -44,7 +44,10 @@ extension CursesTerminal {
             wakeFD = -1  // closed by its owner: stop polling it instead of spinning
         }
         if exitSignalFD >= 0 {
-            while case let sig = tg_exit_signals_next(), sig != 0 { deliverExitSignal(sig) }
+            // SIGWINCH only wakes the loop: the resize itself comes from wget_wch as KEY_RESIZE.
+            while case let sig = tg_exit_signals_next(), sig != 0 {
+                if sig != SIGWINCH { deliverExitSignal(sig) }
+            }
         }
         if ttyIndex >= 0, fds[ttyIndex].revents & broken != 0 {
             // The terminal hung up (window closed, ssh dropped). Normally SIGHUP arrives too; if

@@ -85,7 +85,7 @@ public final class EngineClient: Sendable {
                 if let ca = files.caPath { config.trustRoots = .file(ca) }
                 if let cert = files.certPath, let key = files.keyPath {
                     config.certificateChain = try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) }
-                    config.privateKey = .file(key)
+                    config.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
                 }
                 let isIP = host.allSatisfy { $0.isNumber || $0 == "." || $0 == ":" }
                 config.certificateVerification =

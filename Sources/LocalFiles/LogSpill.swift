@@ -41,7 +41,9 @@ public final class LogSpill: @unchecked Sendable {
             } else {
                 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
                 let url = file(for: stepID)
-                FileManager.default.createFile(atPath: url.path, contents: nil)
+                guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+                    throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
+                }
                 handle = try FileHandle(forWritingTo: url)
                 handles[stepID] = handle
             }

@@ -41,7 +41,7 @@ public enum UIFixtures {
     public static func state(_ builds: [(String, Int?)], size: Size = Size(width: 120, height: 40), theme: Theme = .default) throws -> AppState {
         var st = AppState(now: now, theme: theme, size: size)
         for (i, b) in builds.enumerated() {
-            var e = try entry(b.0, id: i + 1, upTo: b.1)
+            let e = try entry(b.0, id: i + 1, upTo: b.1)
             if b.1 != nil, let last = e.state.lastEventTime { st.now = max(st.now, last) }
             st.builds.append(e)
         }

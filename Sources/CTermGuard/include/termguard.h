@@ -30,6 +30,15 @@ int tg_exit_signals_next(void);
 /* Puts back the previous handlers and closes the pipe (idempotent). */
 void tg_exit_signals_uninstall(void);
 
+/* Window size changes: a SIGWINCH handler that first runs the previous one (ncurses records the
+ * resize for wgetch's KEY_RESIZE), then writes SIGWINCH to the exit-signal pipe, so the loop's
+ * ppoll wakes whichever thread the kernel delivered the signal to (on Linux, async main parks
+ * the main thread in sigsuspend with every signal unblocked: it takes process signals). Call
+ * after newterm and tg_exit_signals_install. */
+void tg_winch_install(void);
+/* Puts back the previous SIGWINCH handler (idempotent). */
+void tg_winch_uninstall(void);
+
 /* Job control from raw mode (where Ctrl-Z is just key 26): with SIGTSTP at its default action and
  * unblocked in this thread, sends SIGTSTP to the process, which stops; returns after SIGCONT
  * (`fg`), with SIGTSTP's previous action and the thread's mask put back. Call endwin() first.

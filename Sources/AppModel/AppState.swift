@@ -321,7 +321,11 @@ public struct AppState: Sendable, Equatable {
     /// Main area.
     public var mode: Mode = .dashboard
     /// Help overlay shown.
-    public var showHelp = false
+    public var showHelp = false {
+        didSet { if !showHelp { helpScroll = 0 } }
+    }
+    /// First help line shown when the help scrolls.
+    public var helpScroll = 0
     /// Command palette text while open.
     public var palette: String?
     /// Question waiting for y/n.

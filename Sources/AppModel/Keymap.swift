@@ -252,6 +252,10 @@ public enum Keymap {
     /// The help overlay.
     public static let helpKeys: [Binding] = [
         Binding([.escape, .char("?"), .char("q"), .function(1)], "?/esc", .closeHelp, "close help"),
+        Binding([.down, .char("j")], "↓/↑", .down, "scroll", when: { HelpLayout.maxScroll($0) > 0 }),
+        Binding([.up, .char("k")], "↑", .up, "scroll back", footer: false, when: { HelpLayout.maxScroll($0) > 0 }),
+        Binding([.pageDown, .char(" ")], "PgDn", .pageDown, "page down", footer: false, when: { HelpLayout.maxScroll($0) > 0 }),
+        Binding([.pageUp], "PgUp", .pageUp, "page up", footer: false, when: { HelpLayout.maxScroll($0) > 0 }),
     ]
 
     // MARK: - Lookup
@@ -332,8 +336,19 @@ public enum Keymap {
             seen.append((names, b.help))
             rows.append(KeyHint(keys: names, label: b.help, enabled: b.applies(s)))
         }
-        return [(title, rows)]
+        var sections = [(title, rows)]
+        if ctx == .dashboard || ctx == .logs {
+            sections.append(("Reading a panel", legend))
+        }
+        return sections
     }
+
+    /// What the panel's words and figures mean (the help shows it below the keys).
+    public static let legend: [KeyHint] = [
+        KeyHint(keys: "2/3 cached", label: "steps served from the cache / steps that ran or were served; FROM, [internal] and export steps (dimmed) do not count"),
+        KeyHint(keys: "SKIPPED", label: "BuildKit marked the step cached but never needed it (a later step was cached, or a failure stopped the build): not a cache hit"),
+        KeyHint(keys: "CANCELED", label: "stopped by a cancel, or still open when the build ended"),
+    ]
 
     /// `^N add a build-arg row · ^D delete the build-arg row`: the bindings of `actions` in
     /// `context`, for hints drawn inside a view (so they cannot drift from the keys).

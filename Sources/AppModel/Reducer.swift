@@ -166,7 +166,15 @@ extension AppState {
         case .confirm: return confirmAction(a)
         case .palette: return paletteAction(a)
         case .help:
-            showHelp = false
+            let most = HelpLayout.maxScroll(self)
+            let page = max(1, size.height - 8)
+            switch a {
+            case .down: helpScroll = min(most, helpScroll + 1)
+            case .up: helpScroll = max(0, helpScroll - 1)
+            case .pageDown: helpScroll = min(most, helpScroll + page)
+            case .pageUp: helpScroll = max(0, helpScroll - page)
+            default: showHelp = false
+            }
             return []
         case .search: return searchAction(a)
         case .savePrompt: return savePromptAction(a)

@@ -119,70 +119,40 @@ public enum Dashboard {
 }
 
 /// The help overlay: every binding of the current view, generated from the keymap; keys that do
-/// nothing now are dimmed. Long lists flow into columns and long texts wrap, so no row is cut.
+/// nothing now are dimmed. Long lists flow into two columns, or scroll; no line is cut off.
 public enum HelpView {
-    static let keyWidth = 14
-
-    /// Lines of one section laid out for a column of `width` cells: (keys or nil for a wrapped
-    /// continuation or the title, text, enabled).
-    static func lines(_ sections: [(String, [KeyHint])], width: Int) -> [(String?, String, Bool, Bool)] {
-        var out: [(String?, String, Bool, Bool)] = []
-        let textWidth = max(8, width - keyWidth - 2)
-        for (i, (title, hints)) in sections.enumerated() {
-            if i > 0 { out.append((nil, "", true, false)) }
-            for part in TextWidth.wrap(title, width: width) { out.append((nil, part, true, true)) }
-            for h in hints {
-                for (k, part) in TextWidth.wrap(h.label, width: textWidth).enumerated() {
-                    out.append((k == 0 ? h.keys : "", part, h.enabled, false))
-                }
-            }
-        }
-        return out
-    }
-
     /// Draws the overlay.
     public static func draw(_ state: AppState, sections: [(String, [KeyHint])], into screen: inout Screen, rect: Rect) {
         let theme = state.theme
-        let avail = Rect(x: rect.x + 1, y: rect.y + 1, width: max(0, rect.width - 2), height: max(0, rect.height - 2))
-        guard avail.width >= 20, avail.height >= 4 else { return }
-        // The fewest columns in which every line fits.
-        var columns = 1
-        var laid = lines(sections, width: min(76, avail.width - 4))
-        var colWidth = min(76, avail.width - 4)
-        for c in 1...3 {
-            let w = (avail.width - 4 - (c - 1) * 2) / c
-            guard w >= 34 || c == 1 else { break }
-            let l = lines(sections, width: min(76, w))
-            columns = c
-            laid = l
-            colWidth = min(76, w)
-            if (l.count + c - 1) / c <= avail.height - 2 { break }
-        }
-        let perColumn = (laid.count + columns - 1) / columns
-        let rows = min(perColumn, avail.height - 2)
-        let w = columns * colWidth + (columns - 1) * 2 + 4
-        let h = rows + 2
-        let box = Rect(x: avail.x + (avail.width - w) / 2, y: avail.y + max(0, (avail.height - h) / 2), width: w, height: h)
+        let layout = HelpLayout.layout(sections, area: Size(width: rect.width, height: rect.height))
+        let w = layout.columns.count * layout.columnWidth + (layout.columns.count - 1) * 2 + 4
+        let h = layout.height + 2
+        guard w <= rect.width, h <= rect.height, layout.height > 0 else { return }
+        let box = Rect(x: rect.x + (rect.width - w) / 2, y: rect.y + max(1, (rect.height - h) / 2), width: w, height: h)
         Overlay.clear(box, theme: theme, into: &screen)
-        let hidden = laid.count - rows * columns
-        let title = hidden > 0 ? "help — \(hidden) more lines: enlarge the window" : "help — ? or Esc to close"
+        let scroll = layout.scrolls ? min(state.helpScroll, layout.total - layout.height) : 0
+        let title =
+            layout.scrolls
+            ? "help — lines \(scroll + 1)–\(scroll + layout.height) of \(layout.total) · ↓/↑ scroll · esc closes"
+            : "help — ? or Esc to close"
         screen.box(box, style: theme.style(.borderFocused), title: title)
         let inner = box.inset(1).inset(left: 1, right: 1)
-        for (n, line) in laid.enumerated() {
-            let col = n / max(1, perColumn), row = n % max(1, perColumn)
-            guard col < columns, row < rows else { break }
-            let x = inner.x + col * (colWidth + 2)
-            let y = inner.y + row
-            let clip = Rect(x: x, y: y, width: colWidth, height: 1)
-            let (keys, text, enabled, isTitle) = line
-            if isTitle {
-                screen.write(text, x: x, y: y, style: theme.style(.title).with(.bold), clip: clip)
-                continue
+        for (c, column) in layout.columns.enumerated() {
+            let x = inner.x + c * (layout.columnWidth + 2)
+            for (row, line) in column.dropFirst(scroll).prefix(layout.height).enumerated() {
+                let y = inner.y + row
+                let clip = Rect(x: x, y: y, width: layout.columnWidth, height: 1)
+                if line.isTitle {
+                    screen.write(line.text, x: x, y: y, style: theme.style(.title).with(.bold), clip: clip)
+                    continue
+                }
+                let keyStyle = line.enabled ? theme.style(.footerKey).with(.bold) : theme.style(.dim)
+                let textStyle = line.enabled ? theme.style(.text) : theme.style(.dim)
+                if let keys = line.keys {
+                    screen.write(TextWidth.truncate(keys, to: HelpLayout.keyWidth - 1), x: x + 1, y: y, style: keyStyle, clip: clip)
+                }
+                screen.write(line.text, x: x + HelpLayout.keyWidth + 2, y: y, style: textStyle, clip: clip)
             }
-            let keyStyle = enabled ? theme.style(.footerKey).with(.bold) : theme.style(.dim)
-            let textStyle = enabled ? theme.style(.text) : theme.style(.dim)
-            if let keys { screen.write(TextWidth.truncate(keys, to: keyWidth - 1), x: x + 1, y: y, style: keyStyle, clip: clip) }
-            screen.write(text, x: x + keyWidth + 2, y: y, style: textStyle, clip: clip)
         }
     }
 }

@@ -229,3 +229,40 @@ struct ExitWhenDoneTests {
         #expect(h.runtime.state.quitting)
     }
 }
+
+/// `s` in the log view asks where to save, proposing a file under `$XDG_STATE_HOME/buildtop/`;
+/// nothing is written where the user did not ask (the build context, the current folder).
+@MainActor
+struct SaveLogTests {
+    @Test func saveAsksWhereAndWritesThere() throws {
+        let h = Harness()
+        h.post([.launch(BuildRequest(name: "ms", contextPath: "/ms"))])
+        try h.feed(1, fixture: "multistage")
+        h.keys([.enter])
+        guard case .logs(let lv) = h.runtime.state.mode else {
+            Issue.record("the log view did not open")
+            return
+        }
+        h.keys([.char("s")])
+        let proposed = "\(h.drivers.stateDirectory)/buildtop/logs/ms-build1-step\(lv.step + 1).log"
+        #expect(h.text.contains("save to: "))
+        guard case .logs(let prompt) = h.runtime.state.mode else { return }
+        #expect(prompt.savePath == proposed)
+        // Esc: nothing saved.
+        h.keys([.escape])
+        #expect(!FileManager.default.fileExists(atPath: proposed))
+        #expect(h.runtime.state.message == "not saved")
+        // Again, to a path of the user's choice.
+        let dir = try TestEngine.tempDir("save")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let target = dir.appendingPathComponent("sub/step.log").path
+        h.keys([.char("s"), .ctrl("u")])
+        h.type(target)
+        h.keys([.enter])
+        let saved = try String(contentsOfFile: target, encoding: .utf8)
+        let step = h.runtime.state.builds[0].state.visibleSteps[lv.step]
+        #expect(saved.split(separator: "\n").count == step.log.totalLines)
+        #expect(h.runtime.state.message == "saved \(step.log.totalLines) lines to \(target)")
+        #expect(!FileManager.default.fileExists(atPath: FileManager.default.currentDirectoryPath + "/buildtop-ms-step\(lv.step + 1).log"))
+    }
+}

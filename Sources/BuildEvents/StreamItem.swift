@@ -49,3 +49,23 @@ public enum StreamFormat: String, Sendable, Equatable {
         }
     }
 }
+
+/// When a replay shows each event: `speed` times as fast as recorded (0: at once), and no gap
+/// longer than `maxGap` seconds of waiting (a recording paused for minutes plays on).
+public enum ReplayPacing {
+    /// The longest wait between two events, in seconds.
+    public static let maxGap = 10.0
+
+    /// Seconds to wait before each event, given the events' offsets (seconds since the stream's
+    /// first time, non-decreasing) and the speed factor.
+    public static func waits(offsets: [Double], speed: Double) -> [Double] {
+        guard speed > 0 else { return offsets.map { _ in 0 } }
+        var clock = 0.0
+        return offsets.map { offset in
+            guard offset > clock else { return 0 }
+            let wait = min((offset - clock) / speed, maxGap)
+            clock = offset
+            return wait
+        }
+    }
+}

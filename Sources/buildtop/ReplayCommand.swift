@@ -89,14 +89,10 @@ struct ReplayCommand: AsyncParsableCommand {
             ($0.element.offset, $0.offset) < ($1.element.offset, $1.offset)
         }.map(\.element)
         let factor = speed == "max" ? 0 : (Double(speed) ?? 1)
-        var clock = 0.0
         var lastTime: [Int: Timestamp] = [:]
-        for entry in merged {
-            if factor > 0, entry.offset > clock {
-                let wait = min((entry.offset - clock) / factor, 10)
-                try await Task.sleep(for: .milliseconds(Int(wait * 1000)))
-                clock = entry.offset
-            }
+        let waits = ReplayPacing.waits(offsets: merged.map(\.offset), speed: factor)
+        for (entry, wait) in zip(merged, waits) {
+            if wait > 0 { try await Task.sleep(for: .milliseconds(Int(wait * 1000))) }
             if let t = entry.time { lastTime[entry.file] = t }
             progressOut.handle(entry.file, entry.event, now: lastTime[entry.file] ?? .zero)
         }

@@ -134,13 +134,9 @@ enum Summary {
 enum ReplayFeeder {
     static func start(id: Int, entries: [ReplayCommand.Entry], ending: DriverEvent, speed: Double, bus: EventBus) -> Task<Void, Never> {
         Task.detached {
-            var clock = 0.0
-            for e in entries {
-                if speed > 0, e.offset > clock {
-                    let wait = min((e.offset - clock) / speed, 10)
-                    if (try? await Task.sleep(for: .milliseconds(Int(wait * 1000)))) == nil { return }
-                    clock = e.offset
-                }
+            let waits = ReplayPacing.waits(offsets: entries.map(\.offset), speed: speed)
+            for (e, wait) in zip(entries, waits) {
+                if wait > 0, (try? await Task.sleep(for: .milliseconds(Int(wait * 1000)))) == nil { return }
                 bus.post(.driver(id: id, e.event))
             }
             bus.post(.driver(id: id, ending))

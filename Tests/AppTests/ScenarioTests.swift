@@ -137,9 +137,11 @@ struct ScenarioTests {
         // The form was remembered for this folder.
         h.keys([.char("n")])
         h.settle()
-        if case .form(let f) = h.runtime.state.mode {
-            #expect(f.args.first { $0.name == "GREETING" }?.value == "hi there")
+        guard case .form(let f) = h.runtime.state.mode else {
+            Issue.record("the form did not open")
+            return
         }
+        #expect(f.args.first { $0.name == "GREETING" }?.value == "hi there")
     }
 
     /// Cancel asks first, then reaches the driver; the panel shows the canceled build.
@@ -207,9 +209,11 @@ struct ScenarioTests {
         #expect(h.runtime.state.message?.hasPrefix("match 1/") == true)
         #expect(h.text.contains("/line 1"))
         h.keys([.char("w"), .char("t"), .char("f")])
-        if case .logs(let lv) = h.runtime.state.mode {
-            #expect(lv.wrap && lv.timestamps)
+        guard case .logs(let lv) = h.runtime.state.mode else {
+            Issue.record("the log view closed")
+            return
         }
+        #expect(lv.wrap && lv.timestamps)
         h.keys([.escape])
         #expect(h.runtime.state.mode == .dashboard)
     }

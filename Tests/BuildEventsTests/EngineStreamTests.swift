@@ -53,3 +53,18 @@ struct EngineStreamTests {
         #expect(seq.log.lines().last.map { String(decoding: $0.text, as: UTF8.self) }?.contains("output clipped") == true)
     }
 }
+
+/// Replay pacing: waits shrink with the speed, long pauses are capped, `max` does not wait.
+struct ReplayPacingTests {
+    @Test func waits() {
+        let offsets: [Double] = [0, 0, 0.5, 0.5, 2.3, 62.3, 62.4]
+        let one = ReplayPacing.waits(offsets: offsets, speed: 1)
+        let expectedOne: [Double] = [0, 0, 0.5, 0, 1.8, 10, 0.1]
+        for (a, b) in zip(one, expectedOne) { #expect(abs(a - b) < 1e-9) }
+        let quarter = ReplayPacing.waits(offsets: offsets, speed: 4)
+        let expectedQuarter: [Double] = [0, 0, 0.125, 0, 0.45, 10, 0.025]
+        for (a, b) in zip(quarter, expectedQuarter) { #expect(abs(a - b) < 1e-9) }
+        let none = ReplayPacing.waits(offsets: offsets, speed: 0)
+        #expect(none.allSatisfy { $0 == 0 })
+    }
+}

@@ -170,10 +170,6 @@ struct DockerIgnoreTests {
         #expect(ignore.isExcluded(testCase.path) == testCase.excluded)
     }
 
-    @Test func tablesAreLargeEnough() {
-        #expect(patternMatcherTable.count + documentationTable.count >= 40)
-    }
-
     @Test("malformed patterns throw one clear line", arguments: ["[", "a[", "[]a]", "a\\", "!", "[z-a]", "a\\q"])
     func malformed(_ pattern: String) {
         #expect {

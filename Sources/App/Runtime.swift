@@ -402,7 +402,7 @@ enum DockerfileInspection {
             return DockerfileInfo(problem: "context folder \(context) not found")
         }
         guard let bytes = SmallFile.read(path) else {
-            return DockerfileInfo(problem: "no Dockerfile at \(path)")
+            return DockerfileInfo(problem: "no Dockerfile at \(path) (type a folder; Tab completes)")
         }
         return DockerfileInfo.parse(String(decoding: bytes, as: UTF8.self))
     }

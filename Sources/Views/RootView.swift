@@ -86,11 +86,12 @@ public enum RootView {
         case .quit(let running):
             text = "\(running) build\(running == 1 ? "" : "s") still running. Cancel and quit?  y / n"
         }
-        let w = min(rect.width - 4, TextWidth.width(text) + 4)
+        let area = Overlay.area(for: c, state: state, main: rect)
+        let w = min(area.width, TextWidth.width(text) + 4)
         let lines = TextWidth.wrap(text, width: max(1, w - 4))
-        let h = lines.count + 2
-        let box = Rect(x: rect.x + (rect.width - w) / 2, y: rect.y + max(1, rect.height / 2 - h / 2), width: w, height: h)
-        Overlay.clear(box, theme: state.theme, into: &screen)
+        let h = min(area.height, lines.count + 2)
+        let box = Rect(x: area.x + (area.width - w) / 2, y: area.y + max(0, (area.height - h) / 2), width: w, height: h)
+        Overlay.clear(box, theme: state.theme, into: &screen, within: area)
         screen.box(box, style: state.theme.style(.warning), title: "confirm")
         for (i, l) in lines.enumerated() {
             screen.write(l, x: box.x + 2, y: box.y + 1 + i, style: state.theme.style(.text).with(.bold), clip: box.inset(1))
@@ -128,8 +129,9 @@ public enum HelpView {
         let w = layout.columns.count * layout.columnWidth + (layout.columns.count - 1) * 2 + 4
         let h = layout.height + 2
         guard w <= rect.width, h <= rect.height, layout.height > 0 else { return }
-        let box = Rect(x: rect.x + (rect.width - w) / 2, y: rect.y + max(1, (rect.height - h) / 2), width: w, height: h)
-        Overlay.clear(box, theme: theme, into: &screen)
+        // The help replaces the whole main area (no panel border is left half covered).
+        screen.fill(rect, style: theme.style(.text))
+        let box = Rect(x: rect.x + (rect.width - w) / 2, y: rect.y + max(0, (rect.height - h) / 2), width: w, height: h)
         let scroll = layout.scrolls ? min(state.helpScroll, layout.total - layout.height) : 0
         let title =
             layout.scrolls
@@ -157,12 +159,29 @@ public enum HelpView {
     }
 }
 
-/// Boxes drawn over the panels (help, questions).
+/// Boxes drawn over the panels (help, questions). They never cross a panel's border: a question
+/// sits inside the panel it is about (or inside the view's own frame), the help covers the whole
+/// main area; a one-cell margin inside that area keeps their borders off any other line.
 enum Overlay {
-    /// Clears the box and a one-cell margin around it, so the overlay's border never touches (or
-    /// draws over) the border of a panel below.
-    static func clear(_ box: Rect, theme: Theme, into screen: inout Screen) {
-        let margin = Rect(x: box.x - 1, y: box.y - 1, width: box.width + 2, height: box.height + 2)
+    /// Where a question may go: inside the focused panel (the panel of the build it is about),
+    /// else inside the main area's frame.
+    static func area(for c: Confirmation, state: AppState, main: Rect) -> Rect {
+        if case .dashboard = state.mode, !state.builds.isEmpty {
+            var index = state.focus
+            if case .cancel(let id) = c, let i = state.index(of: id) { index = i }
+            if let panel = PanelLayout.rects(count: state.builds.count, layout: state.layout, focus: state.focus, rect: main)[index],
+                panel.width >= 24, panel.height >= 7
+            {
+                return panel.inset(2)
+            }
+        }
+        return main.inset(2)
+    }
+
+    /// Clears the box and a one-cell margin around it (kept within `area`'s one-cell border).
+    static func clear(_ box: Rect, theme: Theme, into screen: inout Screen, within area: Rect? = nil) {
+        var margin = Rect(x: box.x - 1, y: box.y - 1, width: box.width + 2, height: box.height + 2)
+        if let area { margin = margin.intersection(Rect(x: area.x - 1, y: area.y - 1, width: area.width + 2, height: area.height + 2)) }
         screen.fill(margin, style: theme.style(.text))
     }
 }

@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-nio.git", exact: "2.101.3"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", exact: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-http2.git", exact: "1.46.0"),
         .package(url: "https://github.com/apple/swift-protobuf.git", exact: "1.39.0"),
         .package(url: "https://github.com/jpsim/Yams.git", exact: "6.2.2"),
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", exact: "1.0.2"),
@@ -36,6 +37,23 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             exclude: ["Generated/README.md"],
+            swiftSettings: strict
+        ),
+        // The native BuildKit client: gRPC over HTTP/2 through the engine's /grpc and /session.
+        .target(
+            name: "BuildKit",
+            dependencies: [
+                "BuildModel", "BuildEvents", "Docker",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "NIOHPACK", package: "swift-nio-http2"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            exclude: [],
             swiftSettings: strict
         ),
         // Files: atomic writes and the log spill store (no network).
@@ -70,7 +88,7 @@ let package = Package(
             swiftSettings: strict
         ),
         // The live services the executable wires into the runtime: builds, builders, buildx.
-        .target(name: "LiveServices", dependencies: ["App", "AppModel", "BuildModel", "Docker"], swiftSettings: strict),
+        .target(name: "LiveServices", dependencies: ["App", "AppModel", "BuildModel", "Docker", "BuildKit"], swiftSettings: strict),
         // Backend: the only code that calls ncurses.
         .systemLibrary(name: "CNcurses", providers: [.apt(["libncurses-dev"])]),
         .target(name: "CTermGuard", linkerSettings: [.linkedLibrary("ncursesw")]),
@@ -79,7 +97,7 @@ let package = Package(
         .executableTarget(
             name: "buildtop",
             dependencies: [
-                "BuildModel", "BuildEvents", "Docker", "LocalFiles", "TerminalKit", "AppModel", "Views", "App", "LiveServices",
+                "BuildModel", "BuildEvents", "Docker", "BuildKit", "LocalFiles", "TerminalKit", "AppModel", "Views", "App", "LiveServices",
                 "CursesBackend", "CBytes",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates Sources/BuildEvents/Generated/status.pb.swift from proto/status.proto.
+# Regenerates Sources/BuildEvents/Generated/status.pb.swift from proto/status.proto and
+# Sources/BuildKit/Generated/*.pb.swift from proto/buildkit/*.proto (BuildKit v0.8's protos).
 # Needs Debian's protobuf-compiler and protoc-gen-swift from swift-protobuf 1.39.0 (built once into
 # .build-protoc; the generated file is committed so normal builds need neither).
 set -euo pipefail
@@ -16,4 +17,6 @@ if [ -z "$plugin" ]; then
 fi
 protoc --plugin=protoc-gen-swift="$plugin" --swift_opt=Visibility=Internal \
   --proto_path="$root/proto" --swift_out="$root/Sources/BuildEvents/Generated" "$root/proto/status.proto"
-echo "wrote Sources/BuildEvents/Generated/status.pb.swift"
+protoc --plugin=protoc-gen-swift="$plugin" --swift_opt=Visibility=Internal \
+  --proto_path="$root/proto/buildkit" --swift_out="$root/Sources/BuildKit/Generated" "$root"/proto/buildkit/*.proto
+echo "wrote Sources/BuildEvents/Generated/status.pb.swift and Sources/BuildKit/Generated/*.pb.swift"

@@ -3,7 +3,9 @@ import Foundation
 
 /// Which way a build goes (DESIGN.md "How a build flows").
 public enum BuildPath: Sendable, Equatable {
-    /// `POST /build` on the engine of this docker context (no buildx needed).
+    /// BuildKit's own API on the engine of this docker context (`/grpc` + `/session`): no buildx needed.
+    case native(contextName: String)
+    /// `POST /build` on the engine of this docker context (the legacy upload, no session).
     case engine(contextName: String)
     /// `docker buildx build --progress=rawjson`.
     case buildx
@@ -11,19 +13,34 @@ public enum BuildPath: Sendable, Equatable {
     case unavailable(String)
 }
 
+/// Starts builds through BuildKit's own API (the BuildKit module provides it).
+public protocol NativeBuildStarter: Sendable {
+    /// Starts `request` on the engine at `endpoint` (the builder is the engine's own).
+    func start(_ request: BuildRequest, endpoint: DockerEndpoint, builderName: String, environment: [String: String]) -> BuildLauncher.Started
+}
+
 /// Picks the path for a build and starts it there.
 public struct BuildLauncher: Sendable {
     /// Where builders come from (flags and environment included).
     public let discovery: BuilderDiscovery
+    /// The native BuildKit client, when linked.
+    public let native: (any NativeBuildStarter)?
 
     /// Creates a launcher.
-    public init(discovery: BuilderDiscovery) {
+    public init(discovery: BuilderDiscovery, native: (any NativeBuildStarter)? = nil) {
         self.discovery = discovery
+        self.native = native
+    }
+
+    /// `BUILDTOP_ENGINE_PATH=legacy` picks the `/build` upload over BuildKit's API (tests, and
+    /// engines whose BuildKit API misbehaves).
+    public static func legacyRequested(_ environment: [String: String]) -> Bool {
+        environment["BUILDTOP_ENGINE_PATH"] == "legacy"
     }
 
     /// buildx when installed; the Engine path for a docker-driver (context) builder without it;
     /// otherwise a message naming what is missing.
-    public static func choosePath(for request: BuildRequest, builders: BuilderList) -> BuildPath {
+    public static func choosePath(for request: BuildRequest, builders: BuilderList, native: Bool = false) -> BuildPath {
         let name = request.builder.flatMap { $0.isEmpty ? nil : $0 } ?? builders.current
         if let version = builders.buildxVersion {
             if BuildxCLI.version(version, atLeast: 0, 12) { return .buildx }
@@ -44,12 +61,19 @@ public struct BuildLauncher: Sendable {
             // As buildx's Validate: a context's builder works on that context only.
             return .unavailable("use `buildtop --context=\(builder.name)` to switch to context \"\(builder.name)\" (like `docker --context=\(builder.name) buildx`)")
         }
+        if native { return .native(contextName: builder.name) }
         let sessionOnly = request.sessionOnlyFlags
         if !sessionOnly.isEmpty {
             return .unavailable(
                 "\(sessionOnly.joined(separator: ", ")) needs a BuildKit session, which the engine path cannot open; install buildx (the docker-buildx plugin) to use the buildx path")
         }
         return .engine(contextName: builder.name)
+    }
+
+    /// The path for this launcher: the native client for the engine's own builder when linked
+    /// (unless the legacy upload is asked for).
+    public func choosePath(for request: BuildRequest, builders: BuilderList) -> BuildPath {
+        Self.choosePath(for: request, builders: builders, native: native != nil && !Self.legacyRequested(discovery.environment))
     }
 
     /// The engine endpoint of a context builder.
@@ -67,12 +91,30 @@ public struct BuildLauncher: Sendable {
         public var path: BuildPath
         /// Stops local work at once (kills buildx's process group); the engine path has none.
         public var terminate: @Sendable () -> Void = {}
+
+        /// Creates a started build.
+        public init(
+            events: AsyncStream<DriverEvent>, cancel: @escaping @Sendable () async -> Void, path: BuildPath,
+            terminate: @escaping @Sendable () -> Void = {}
+        ) {
+            self.events = events
+            self.cancel = cancel
+            self.path = path
+            self.terminate = terminate
+        }
     }
 
     /// Starts a build on the path `choosePath` picks; failures arrive as `.finished(.failed)`.
     public func start(_ request: BuildRequest, builders: BuilderList, context: PreparedContext? = nil) -> Started {
-        let path = Self.choosePath(for: request, builders: builders)
+        let path = choosePath(for: request, builders: builders)
         switch path {
+        case .native(let contextName):
+            guard let native else { return Started(events: Self.failed("internal: no native BuildKit client"), cancel: {}, path: path) }
+            do {
+                return native.start(request, endpoint: try endpoint(contextName: contextName), builderName: contextName, environment: discovery.environment)
+            } catch {
+                return Started(events: Self.failed("\(error)"), cancel: {}, path: path)
+            }
         case .unavailable(let why):
             return Started(events: Self.failed(why), cancel: {}, path: path)
         case .buildx:
@@ -110,7 +152,7 @@ public struct BuildLauncher: Sendable {
         return .milliseconds(Int64(seconds * 1000))
     }
 
-    static func failed(_ why: String) -> AsyncStream<DriverEvent> {
+    public static func failed(_ why: String) -> AsyncStream<DriverEvent> {
         AsyncStream { c in
             c.yield(.finished(.failed(why)))
             c.finish()

@@ -435,13 +435,13 @@ public final class ContextArchive {
 
 /// Walks the context in Go's `filepath.WalkDir` order, applying the exclusion and directory pruning rules of
 /// moby's `TarWithOptions` (MatchesUsingParentResults, exceptions keeping excluded directories walked).
-struct ContextWalker {
-    struct Entry {
-        let relativePath: [UInt8]
-        let fullPath: [UInt8]
-        let stat: Result<ContextFileInfo, ContextErrno>
+package struct ContextWalker {
+    package struct Entry {
+        package let relativePath: [UInt8]
+        package let fullPath: [UInt8]
+        package let stat: Result<ContextFileInfo, ContextErrno>
 
-        var displayPath: String { String(decoding: relativePath, as: UTF8.self) }
+        package var displayPath: String { String(decoding: relativePath, as: UTF8.self) }
     }
 
     private struct Frame {
@@ -454,8 +454,10 @@ struct ContextWalker {
     private let root: [UInt8]
     private let ignore: DockerIgnore
     private var stack: [Frame]
+    /// The entry `next()` returned last was a directory whose contents are queued.
+    private var returnedDirectory = false
 
-    init(root: [UInt8], ignore: DockerIgnore) throws(ContextError) {
+    package init(root: [UInt8], ignore: DockerIgnore) throws(ContextError) {
         self.root = root
         self.ignore = ignore
         switch POSIXFile.listDirectory(root) {
@@ -466,7 +468,8 @@ struct ContextWalker {
         }
     }
 
-    mutating func next() throws(ContextError) -> Entry? {
+    package mutating func next() throws(ContextError) -> Entry? {
+        returnedDirectory = false
         while let top = stack.last {
             if top.index >= top.names.count {
                 stack.removeLast()
@@ -489,10 +492,19 @@ struct ContextWalker {
             }
             if isDirectory {
                 try push(relative: relative, full: full, info: info)
+                returnedDirectory = true
             }
             return Entry(relativePath: relative, fullPath: full, stat: stat)
         }
         return nil
+    }
+
+    /// Skips the contents of the directory `next()` just returned (`filepath.SkipDir`).
+    package mutating func skipCurrentDirectory() {
+        if returnedDirectory {
+            stack.removeLast()
+            returnedDirectory = false
+        }
     }
 
     private mutating func push(relative: [UInt8], full: [UInt8], info: DockerIgnore.ParentMatchInfo) throws(ContextError) {
@@ -509,12 +521,12 @@ struct ContextWalker {
 // MARK: - POSIX file access on byte paths
 
 /// An `errno` value as an error.
-struct ContextErrno: Error, Equatable {
-    let code: Int32
+package struct ContextErrno: Error, Equatable {
+    package let code: Int32
 
     static var current: ContextErrno { ContextErrno(code: errno) }
 
-    var message: String {
+    package var message: String {
         guard let text = strerror(code) else { return "error \(code)" }
         return String(cString: text)
     }
@@ -525,33 +537,37 @@ struct ContextFileID: Hashable {
     let inode: UInt64
 }
 
-struct ContextFileInfo {
-    enum Kind { case regular, directory, symbolicLink, other }
+package struct ContextFileInfo {
+    package enum Kind { case regular, directory, symbolicLink, other }
 
-    let kind: Kind
-    let permissions: Int64
-    let size: Int64
-    let modificationTime: Int64
-    let linkCount: UInt64
-    let device: UInt64
-    let inode: UInt64
+    package let kind: Kind
+    package let permissions: Int64
+    package let size: Int64
+    package let modificationTime: Int64
+    package let linkCount: UInt64
+    package let device: UInt64
+    package let inode: UInt64
+    /// Nanoseconds of the modification time (0 ..< 1e9).
+    package var modificationNanos: Int64 = 0
+    /// The whole `st_mode` (file type bits included).
+    package var rawMode: UInt32 = 0
 }
 
 /// A regular file being streamed.
-final class OpenContextFile {
+package final class OpenContextFile {
     private var descriptor: Int32
     let size: Int64
     var remaining: Int64
     let displayPath: String
 
-    init(descriptor: Int32, size: Int64, displayPath: String) {
+    package init(descriptor: Int32, size: Int64, displayPath: String) {
         self.descriptor = descriptor
         self.size = size
         self.remaining = size
         self.displayPath = displayPath
     }
 
-    func read(into buffer: inout [UInt8], count: Int) -> Result<Int, ContextErrno> {
+    package func read(into buffer: inout [UInt8], count: Int) -> Result<Int, ContextErrno> {
         while true {
             let descriptor = self.descriptor
             let result = buffer.withUnsafeMutableBytes { raw -> Int in
@@ -565,7 +581,7 @@ final class OpenContextFile {
         }
     }
 
-    func close() {
+    package func close() {
         if descriptor >= 0 {
             _ = closeDescriptor(descriptor)
             descriptor = -1
@@ -589,17 +605,17 @@ private func readDescriptor(_ descriptor: Int32, _ buffer: UnsafeMutableRawPoint
     read(descriptor, buffer, count)
 }
 
-enum POSIXFile {
+package enum POSIXFile {
     private static let typeMask: UInt32 = 0o170000
     private static let directoryType: UInt32 = 0o040000
     private static let regularType: UInt32 = 0o100000
     private static let linkType: UInt32 = 0o120000
 
-    static func cString(_ path: [UInt8]) -> [CChar] {
+    package static func cString(_ path: [UInt8]) -> [CChar] {
         path.map { CChar(bitPattern: $0) } + [0]
     }
 
-    static func lstat(_ path: [UInt8]) -> Result<ContextFileInfo, ContextErrno> {
+    package static func lstat(_ path: [UInt8]) -> Result<ContextFileInfo, ContextErrno> {
         var status = stat()
         let result = systemLstat(cString(path), &status)
         if result != 0 { return .failure(.current) }
@@ -613,8 +629,10 @@ enum POSIXFile {
         }
         #if canImport(Darwin)
         let seconds = Int64(status.st_mtimespec.tv_sec)
+        let nanos = Int64(status.st_mtimespec.tv_nsec)
         #else
         let seconds = Int64(status.st_mtim.tv_sec)
+        let nanos = Int64(status.st_mtim.tv_nsec)
         #endif
         return .success(ContextFileInfo(
             kind: kind,
@@ -623,11 +641,13 @@ enum POSIXFile {
             modificationTime: seconds,
             linkCount: UInt64(status.st_nlink),
             device: UInt64(truncatingIfNeeded: status.st_dev),
-            inode: UInt64(status.st_ino)
+            inode: UInt64(status.st_ino),
+            modificationNanos: nanos,
+            rawMode: UInt32(status.st_mode)
         ))
     }
 
-    static func realPath(_ path: [UInt8]) -> Result<[UInt8], ContextErrno> {
+    package static func realPath(_ path: [UInt8]) -> Result<[UInt8], ContextErrno> {
         guard let resolved = realpath(cString(path), nil) else { return .failure(.current) }
         defer { free(resolved) }
         let length = strlen(resolved)
@@ -636,7 +656,7 @@ enum POSIXFile {
         })
     }
 
-    static func readLink(_ path: [UInt8]) -> Result<[UInt8], ContextErrno> {
+    package static func readLink(_ path: [UInt8]) -> Result<[UInt8], ContextErrno> {
         var capacity = 256
         while true {
             var buffer = [CChar](repeating: 0, count: capacity)
@@ -649,7 +669,7 @@ enum POSIXFile {
         }
     }
 
-    static func openForReading(_ path: [UInt8]) -> Result<Int32, ContextErrno> {
+    package static func openForReading(_ path: [UInt8]) -> Result<Int32, ContextErrno> {
         while true {
             let descriptor = open(cString(path), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
             if descriptor >= 0 { return .success(descriptor) }
@@ -671,7 +691,7 @@ enum POSIXFile {
     }
 
     /// Reads a small file whole (following symbolic links).
-    static func readAll(_ path: [UInt8]) -> Result<[UInt8], ContextErrno> {
+    package static func readAll(_ path: [UInt8]) -> Result<[UInt8], ContextErrno> {
         var descriptor: Int32
         repeat {
             descriptor = open(cString(path), O_RDONLY | O_CLOEXEC | O_NONBLOCK)
@@ -693,7 +713,7 @@ enum POSIXFile {
     }
 
     /// Entry names of a folder (without "." and ".."), sorted bytewise like Go's `os.ReadDir`.
-    static func listDirectory(_ path: [UInt8]) -> Result<[[UInt8]], ContextErrno> {
+    package static func listDirectory(_ path: [UInt8]) -> Result<[[UInt8]], ContextErrno> {
         guard let directory = opendir(cString(path)) else { return .failure(.current) }
         defer { closedir(directory) }
         guard let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name) else { return .failure(ContextErrno(code: EINVAL)) }

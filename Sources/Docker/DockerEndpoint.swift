@@ -396,7 +396,7 @@ public struct EndpointError: Error, CustomStringConvertible, Sendable, Equatable
 }
 
 /// A small SHA-256 (FIPS 180-4), used for docker context store folder names.
-enum EndpointSHA256 {
+package enum EndpointSHA256 {
     private static let roundConstants: [UInt32] = [
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
         0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -469,7 +469,7 @@ enum EndpointSHA256 {
         return result
     }
 
-    static func hexDigest(_ message: [UInt8]) -> String {
+    package static func hexDigest(_ message: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var text: [UInt8] = []
         for byte in digest(message) {

@@ -71,30 +71,27 @@ public final class EngineClient: Sendable {
             throw EngineError(
                 "ssh:// engine endpoints (\(host)) are not supported yet; use a unix:// or tcp:// host, or a local socket forwarded with `ssh -L`"
             )
-        case .unix:
-            tls = nil
-            sniHost = nil
-        case .tcp(let host, _):
-            guard let files = endpoint.tls else {
-                tls = nil
-                sniHost = nil
-                return
+        case .unix, .tcp:
+            (tls, sniHost) = try Self.tlsContext(for: endpoint)
+        }
+    }
+
+    /// The TLS context (and server name) for an endpoint, nil for plain connections.
+    public static func tlsContext(for endpoint: DockerEndpoint) throws(EngineError) -> (NIOSSLContext?, String?) {
+        guard case .tcp(let host, _) = endpoint.transport, let files = endpoint.tls else { return (nil, nil) }
+        do {
+            var config = TLSConfiguration.makeClientConfiguration()
+            if let ca = files.caPath { config.trustRoots = .file(ca) }
+            if let cert = files.certPath, let key = files.keyPath {
+                config.certificateChain = try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) }
+                config.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
             }
-            do {
-                var config = TLSConfiguration.makeClientConfiguration()
-                if let ca = files.caPath { config.trustRoots = .file(ca) }
-                if let cert = files.certPath, let key = files.keyPath {
-                    config.certificateChain = try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) }
-                    config.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
-                }
-                let isIP = host.allSatisfy { $0.isNumber || $0 == "." || $0 == ":" }
-                config.certificateVerification =
-                    !files.verify ? .none : (isIP ? .noHostnameVerification : .fullVerification)
-                tls = try NIOSSLContext(configuration: config)
-                sniHost = isIP ? nil : host
-            } catch {
-                throw EngineError("cannot load TLS files for \(endpoint.host): \(error)")
-            }
+            let isIP = host.allSatisfy { $0.isNumber || $0 == "." || $0 == ":" }
+            config.certificateVerification =
+                !files.verify ? .none : (isIP ? .noHostnameVerification : .fullVerification)
+            return (try NIOSSLContext(configuration: config), isIP ? nil : host)
+        } catch {
+            throw EngineError("cannot load TLS files for \(endpoint.host): \(error)")
         }
     }
 
@@ -331,7 +328,7 @@ public final class EngineClient: Sendable {
         return EngineError("engine connection lost (\(endpoint.host)): \(Self.shortReason(error))")
     }
 
-    static func shortReason(_ error: any Error) -> String {
+    public static func shortReason(_ error: any Error) -> String {
         if let io = error as? IOError { return String(cString: strerror(io.errnoCode)) }
         if let c = error as? NIOConnectionError, let first = c.connectionErrors.first {
             return shortReason(first.error)

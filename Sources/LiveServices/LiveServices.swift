@@ -1,5 +1,6 @@
 import App
 import AppModel
+import BuildKit
 import BuildModel
 import Docker
 import Foundation
@@ -16,7 +17,7 @@ extension RuntimeServices {
         let discovery = BuilderDiscovery(
             environment: env, homeDirectory: env["HOME"] ?? FileManager.default.homeDirectoryForCurrentUser.path,
             hostFlag: hostFlag, contextFlag: contextFlag)
-        let launcher = BuildLauncher(discovery: discovery)
+        let launcher = BuildLauncher(discovery: discovery, native: NativeBuilds())
         return RuntimeServices(
             startBuild: { _, request, post in
                 let control = BuildControl()

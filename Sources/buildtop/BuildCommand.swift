@@ -2,6 +2,7 @@ import App
 import AppModel
 import ArgumentParser
 import BuildModel
+import BuildKit
 import Docker
 import Foundation
 import LocalFiles
@@ -159,11 +160,18 @@ struct BuildCommand: AsyncParsableCommand {
             environment: env, homeDirectory: FileManager.default.homeDirectoryForCurrentUser.path,
             hostFlag: host, contextFlag: context)
         let builders = await discovery.discover(builderFlag: builder, details: false)
-        let path = BuildLauncher.choosePath(for: request, builders: builders)
+        let launcher = BuildLauncher(discovery: discovery, native: NativeBuilds())
+        let path = launcher.choosePath(for: request, builders: builders)
         var prepared: PreparedContext?
         switch path {
         case .unavailable(let why):
             throw CLIError(why)
+        case .native:
+            if let why = NativeDriver.unsupported(request) { throw CLIError(why) }
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: request.contextPath, isDirectory: &isDir), isDir.boolValue else {
+                throw CLIError("unable to prepare context: path \"\(request.contextPath)\" not found")
+            }
         case .engine:
             if let why = EngineDriver.unsupported(request) { throw CLIError(why) }
             do { prepared = try EngineDriver.prepare(request) } catch { throw CLIError(error.description) }
@@ -178,10 +186,9 @@ struct BuildCommand: AsyncParsableCommand {
             return await runInDashboard(request, discovery: discovery, builders: builders)
         }
 
-        let launcher = BuildLauncher(discovery: discovery)
         let description: String
         switch path {
-        case .engine(let contextName):
+        case .engine(let contextName), .native(let contextName):
             let endpoint: DockerEndpoint
             do { endpoint = try launcher.endpoint(contextName: contextName) } catch { throw CLIError(error.description) }
             let client: EngineClient

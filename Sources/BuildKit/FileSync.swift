@@ -1,0 +1,310 @@
+import Docker
+import Foundation
+import SwiftProtobuf
+import Synchronization
+
+/// The client side of fsutil's "diffcopy" protocol (BUILDKIT-NATIVE.md §5.1): for
+/// `FileSync/DiffCopy` we are the **sender** of a local folder (the context, the Dockerfile's
+/// folder); for `FileSend/DiffCopy` (local exporter) the **receiver**.
+enum FileSync {
+    /// A local folder the session offers (`dir-name`).
+    struct Source: Sendable {
+        /// The folder.
+        var path: String
+        /// `.dockerignore` patterns applied by the client (the daemon's `exclude-patterns` too).
+        var excludes: [String] = []
+        /// Only these names (the Dockerfile's folder when `-f` is outside the context).
+        var only: [String]? = nil
+    }
+
+    /// Go's `os.FileMode` of a file (`Stat.mode` is one, not a POSIX `st_mode`).
+    static func goFileMode(_ info: ContextFileInfo) -> UInt32 {
+        let m = info.rawMode
+        var mode = m & 0o777
+        switch m & UInt32(S_IFMT) {
+        case UInt32(S_IFDIR): mode |= 1 << 31
+        case UInt32(S_IFLNK): mode |= 1 << 27
+        case UInt32(S_IFIFO): mode |= 1 << 25
+        case UInt32(S_IFBLK): mode |= 1 << 26
+        case UInt32(S_IFCHR): mode |= 1 << 26 | 1 << 21
+        case UInt32(S_IFSOCK): mode |= 1 << 24
+        default: break
+        }
+        if m & UInt32(S_ISUID) != 0 { mode |= 1 << 23 }
+        if m & UInt32(S_ISGID) != 0 { mode |= 1 << 22 }
+        if m & UInt32(S_ISVTX) != 0 { mode |= 1 << 20 }
+        return mode
+    }
+
+    /// fsutil's include matching: `pattern` matched against `name` component-wise as a prefix.
+    /// Returns (matched, partial): partial when `name` is only a parent of what the pattern names.
+    static func matchPrefix(_ pattern: String, _ name: String) -> (Bool, Bool) {
+        let nameParts = name.split(separator: "/", omittingEmptySubsequences: false)
+        var patParts = pattern.split(separator: "/", omittingEmptySubsequences: false)
+        var partial = false
+        if patParts.count > nameParts.count {
+            patParts = Array(patParts.prefix(nameParts.count))
+            partial = true
+        }
+        guard patParts.count == nameParts.count else { return (false, false) }
+        for (p, n) in zip(patParts, nameParts) where !GlobMatch.match(String(p), String(n)) {
+            return (false, false)
+        }
+        return (true, partial)
+    }
+
+    /// Include patterns of a call: `include-patterns` and `followpaths` (symbolic links among the
+    /// latter add their targets, as fsutil's `FollowLinks`).
+    static func includes(_ call: IncomingCall, root: String) -> [String]? {
+        var patterns = call.values("include-patterns").map(clean)
+        let follow = call.values("followpaths").map(clean)
+        guard !patterns.isEmpty || !follow.isEmpty else { return nil }
+        for f in follow {
+            patterns.append(f)
+            var path = f
+            var hops = 0
+            while hops < 40, case .success(let target) = POSIXFile.readLink(Array((root + "/" + path).utf8)) {
+                let t = String(decoding: target, as: UTF8.self)
+                let joined = t.hasPrefix("/") ? t : (path.contains("/") ? String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)]) + "/" + t : t)
+                let c = clean(joined)
+                guard !c.hasPrefix("..") else { break }
+                patterns.append(c)
+                path = c
+                hops += 1
+            }
+        }
+        var seen = Set<String>()
+        return patterns.filter { seen.insert($0).inserted }
+    }
+
+    /// `filepath.Clean` for relative slash paths.
+    static func clean(_ p: String) -> String {
+        var out: [Substring] = []
+        for part in p.split(separator: "/") {
+            if part == "." || part.isEmpty { continue }
+            if part == "..", let last = out.last, last != ".." { out.removeLast() } else { out.append(part) }
+        }
+        return out.isEmpty ? "." : out.joined(separator: "/")
+    }
+
+    /// An entry the sender listed: its path and, for regular files, where to read it.
+    struct Listed: Sendable {
+        let full: [UInt8]?
+        let display: String
+    }
+
+    /// Serves `FileSync/DiffCopy` for `source`: lists the folder (STAT packets in Go's walk order,
+    /// patterns applied here), then answers the daemon's requests for file contents until FIN.
+    static func send(_ source: Source, call: IncomingCall, stats: TransferCounter?) async -> GRPCStatus {
+        var excludes = source.excludes + call.values("exclude-patterns")
+        if call.values("override-excludes").first == "true" { excludes = call.values("exclude-patterns") }
+        let ignore: DockerIgnore
+        do { ignore = try DockerIgnore(patterns: excludes) } catch {
+            return GRPCStatus(code: 3, message: "invalid exclude patterns: \(error)")
+        }
+        var include = includes(call, root: source.path)
+        if let only = source.only { include = (include ?? only).filter { only.contains($0) } }
+        let files = Mutex<[Listed]>([])
+        let listing = Task { () -> String? in
+            do {
+                var walker = try ContextWalker(root: Array(source.path.utf8), ignore: ignore)
+                var lastIncludedDir: String?
+                var seenInodes: [UInt64: String] = [:]
+                while let entry = try walker.next() {
+                    if Task.isCancelled { return nil }
+                    let path = entry.displayPath
+                    guard case .success(let info) = entry.stat else { continue }
+                    if let include {
+                        var skip = false
+                        if let dir = lastIncludedDir, path.hasPrefix(dir + "/") { skip = true }
+                        if !skip {
+                            var matched = false
+                            var partial = true
+                            for p in include {
+                                let (ok, part) = matchPrefix(p, path)
+                                if ok {
+                                    matched = true
+                                    if !part {
+                                        partial = false
+                                        break
+                                    }
+                                }
+                            }
+                            if !matched {
+                                if info.kind == .directory { walker.skipCurrentDirectory() }
+                                continue
+                            }
+                            if !partial, info.kind == .directory { lastIncludedDir = path }
+                        }
+                    }
+                    var stat = Fsutil_Types_Stat()
+                    stat.path = path
+                    stat.mode = goFileMode(info)
+                    stat.modTime = info.modificationTime * 1_000_000_000 + info.modificationNanos
+                    if info.kind != .directory { stat.size = info.size }
+                    if info.kind == .symbolicLink, case .success(let target) = POSIXFile.readLink(entry.fullPath) {
+                        stat.linkname = String(decoding: target, as: UTF8.self)
+                    }
+                    var full: [UInt8]? = info.kind == .regular ? entry.fullPath : nil
+                    if info.kind == .regular, info.linkCount > 1 {
+                        if let first = seenInodes[info.inode] {
+                            stat.linkname = first
+                            stat.size = 0
+                            full = nil
+                        } else {
+                            seenInodes[info.inode] = path
+                        }
+                    }
+                    files.withLock { $0.append(Listed(full: full, display: path)) }
+                    var packet = Fsutil_Types_Packet()
+                    packet.type = .packetStat
+                    packet.stat = stat
+                    try await call.send(try packet.serializedBytes())
+                    stats?.listed(1)
+                }
+                // End of the listing: a STAT packet without a stat (zero bytes on the wire).
+                try await call.send(try Fsutil_Types_Packet().serializedBytes())
+                return nil
+            } catch let e as ContextError {
+                return e.description
+            } catch {
+                return "\(error)"
+            }
+        }
+        defer { listing.cancel() }
+        do {
+            for try await message in call.requests {
+                let packet = try Fsutil_Types_Packet(serializedBytes: message)
+                switch packet.type {
+                case .packetReq:
+                    let id = Int(packet.id)
+                    guard let listed = files.withLock({ $0.indices.contains(id) ? $0[id] : nil }), let full = listed.full else {
+                        return GRPCStatus(code: 2, message: "the daemon asked for entry \(id), which is not a regular file")
+                    }
+                    try await sendFile(full, id: packet.id, display: listed.display, call: call, stats: stats)
+                case .packetFin:
+                    if let problem = await listing.value { return GRPCStatus(code: 2, message: problem) }
+                    var fin = Fsutil_Types_Packet()
+                    fin.type = .packetFin
+                    try await call.send(try fin.serializedBytes())
+                    return .ok
+                case .packetErr:
+                    return GRPCStatus(code: 2, message: "the daemon failed the transfer: \(String(decoding: packet.data, as: UTF8.self))")
+                default:
+                    break
+                }
+            }
+        } catch {
+            return GRPCStatus(code: 2, message: "file transfer failed: \(error)")
+        }
+        if let problem = await listing.value { return GRPCStatus(code: 2, message: problem) }
+        return .ok
+    }
+
+    /// DATA packets of one file (32 KiB each, as fsutil), then an empty one.
+    static func sendFile(_ full: [UInt8], id: UInt32, display: String, call: IncomingCall, stats: TransferCounter?) async throws {
+        let fd: Int32
+        switch POSIXFile.openForReading(full) {
+        case .success(let d): fd = d
+        case .failure(let e): throw BuildKitError("cannot read \(display) in the context: \(e.message)")
+        }
+        let file = OpenContextFile(descriptor: fd, size: 0, displayPath: display)
+        defer { file.close() }
+        var buffer = [UInt8](repeating: 0, count: 32 * 1024)
+        while true {
+            switch file.read(into: &buffer, count: buffer.count) {
+            case .success(let n):
+                var packet = Fsutil_Types_Packet()
+                packet.type = .packetData
+                packet.id = id
+                if n > 0 { packet.data = Data(buffer[0..<n]) }
+                try await call.send(try packet.serializedBytes())
+                if n == 0 {
+                    stats?.sent(files: 1, bytes: 0)
+                    return
+                }
+                stats?.sent(files: 0, bytes: n)
+            case .failure(let e):
+                throw BuildKitError("cannot read \(display) in the context: \(e.message)")
+            }
+        }
+    }
+}
+
+/// What a session transferred (files requested, bytes sent), for the figures and the tests.
+public final class TransferCounter: Sendable {
+    private let state = Mutex((listed: 0, files: 0, bytes: 0))
+
+    public init() {}
+
+    func listed(_ n: Int) { state.withLock { $0.listed += n } }
+    func sent(files: Int, bytes: Int) { state.withLock { $0.files += files; $0.bytes += bytes } }
+
+    /// Entries listed, files the daemon asked for, bytes sent.
+    public var figures: (listed: Int, files: Int, bytes: Int) { state.withLock { ($0.listed, $0.files, $0.bytes) } }
+}
+
+/// Go's `filepath.Match` for one path component (`*`, `?`, `[…]`, `\` escapes).
+enum GlobMatch {
+    static func match(_ pattern: String, _ name: String) -> Bool {
+        let p = Array(pattern.unicodeScalars), n = Array(name.unicodeScalars)
+        return matchFrom(p, 0, n, 0)
+    }
+
+    private static func matchFrom(_ p: [Unicode.Scalar], _ pi: Int, _ n: [Unicode.Scalar], _ ni: Int) -> Bool {
+        var pi = pi, ni = ni
+        while pi < p.count {
+            switch p[pi] {
+            case "*":
+                for k in ni...n.count where matchFrom(p, pi + 1, n, k) { return true }
+                return false
+            case "?":
+                guard ni < n.count else { return false }
+                pi += 1
+                ni += 1
+            case "[":
+                guard ni < n.count, let (ok, next) = matchClass(p, pi, n[ni]), ok else { return false }
+                pi = next
+                ni += 1
+            case "\\" where pi + 1 < p.count:
+                guard ni < n.count, n[ni] == p[pi + 1] else { return false }
+                pi += 2
+                ni += 1
+            default:
+                guard ni < n.count, n[ni] == p[pi] else { return false }
+                pi += 1
+                ni += 1
+            }
+        }
+        return ni == n.count
+    }
+
+    private static func matchClass(_ p: [Unicode.Scalar], _ start: Int, _ c: Unicode.Scalar) -> (Bool, Int)? {
+        var i = start + 1
+        var negate = false
+        if i < p.count, p[i] == "^" {
+            negate = true
+            i += 1
+        }
+        var matched = false
+        var first = true
+        while i < p.count {
+            if p[i] == "]", !first { return (matched != negate, i + 1) }
+            first = false
+            var lo = p[i]
+            if lo == "\\", i + 1 < p.count {
+                i += 1
+                lo = p[i]
+            }
+            var hi = lo
+            if i + 2 < p.count, p[i + 1] == "-", p[i + 2] != "]" {
+                hi = p[i + 2]
+                if hi == "\\", i + 3 < p.count { hi = p[i + 3]; i += 1 }
+                i += 2
+            }
+            if lo.value <= c.value, c.value <= hi.value { matched = true }
+            i += 1
+        }
+        return nil
+    }
+}

@@ -107,7 +107,7 @@ enum FileSync {
         let files = Mutex<[Listed]>([])
         let listing = Task { () -> String? in
             do {
-                var walker = try ContextWalker(root: Array(source.path.utf8), ignore: ignore)
+                var walker = try ContextWalker(root: Array(source.path.utf8), ignore: ignore, listWalkedExcludedDirectories: true)
                 var lastIncludedDir: String?
                 var seenInodes: [UInt64: String] = [:]
                 while let entry = try walker.next() {
@@ -212,6 +212,7 @@ enum FileSync {
         defer { file.close() }
         var buffer = [UInt8](repeating: 0, count: 32 * 1024)
         while true {
+            await call.writable()
             switch file.read(into: &buffer, count: buffer.count) {
             case .success(let n):
                 var packet = Fsutil_Types_Packet()

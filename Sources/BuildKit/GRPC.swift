@@ -181,6 +181,8 @@ struct IncomingCall: Sendable {
     let requests: AsyncThrowingStream<[UInt8], any Error>
     /// Sends one response message.
     let send: @Sendable ([UInt8]) async throws -> Void
+    /// Waits until the connection's socket takes more bytes (big uploads call it per chunk).
+    let writable: @Sendable () async -> Void
 
     /// All values of a metadata key.
     func values(_ name: String) -> [String] { metadata.filter { $0.0 == name }.map(\.1) }
@@ -192,21 +194,24 @@ enum GRPCServer {
 
     /// Serves every stream the peer opens until the connection closes.
     static func serve(_ connection: H2Connection, handler: @escaping Handler) async {
+        let gate = connection.gate
         await withDiscardingTaskGroup { group in
             do {
                 for try await stream in connection.multiplexer.inbound {
-                    group.addTask { await serveStream(stream, handler: handler) }
+                    group.addTask { await serveStream(stream, gate: gate, handler: handler) }
                 }
             } catch {}
         }
     }
 
-    static func serveStream(_ stream: StreamChannel, handler: @escaping Handler) async {
-        let allocator = stream.channel.allocator
+    static func serveStream(_ stream: StreamChannel, gate: WritabilityGate, handler: @escaping Handler) async {
+        let channel = stream.channel
+        let closed = stream.channel.closeFuture
         try? await stream.executeThenClose { inbound, outbound in
             let (requests, input) = AsyncThrowingStream<[UInt8], any Error>.makeStream()
             let (heads, headSink) = AsyncStream<HPACKHeaders?>.makeStream()
-            let writer = ResponseWriter(outbound: outbound, allocator: allocator)
+            let writer = ResponseWriter(channel: channel)
+            _ = outbound
             await withTaskGroup(of: Void.self) { group in
                 // The reader: the request headers, then the request messages. The handler's end,
                 // not the peer's, ends the call (the daemon often never half-closes).
@@ -255,9 +260,15 @@ enum GRPCServer {
                 }
                 let path = headers.first(name: ":path") ?? ""
                 let metadata = headers.filter { !$0.name.hasPrefix(":") }.map { ($0.name.lowercased(), $0.value) }
-                let call = IncomingCall(path: path, metadata: metadata, requests: requests) { m in try await writer.send(m) }
+                let call = IncomingCall(path: path, metadata: metadata, requests: requests, send: { m in try await writer.send(m) }, writable: { await gate.waitWritable() })
                 let result = await handler(call)
                 try? await writer.finish(result)
+                // Closing the stream now would reset it and drop what flow control still holds
+                // (the response and trailers wait there while a big upload fills the window):
+                // let it close by itself once both sides ended, or give up after a while.
+                group.addTask { try? await closed.get() }
+                group.addTask { try? await Task.sleep(for: .seconds(30)) }
+                _ = await group.next()
                 group.cancelAll()
             }
         }
@@ -265,27 +276,39 @@ enum GRPCServer {
 }
 
 /// Writes a call's response: headers before the first message, then messages, then trailers.
+/// Each write waits until HTTP/2 flow control let it out, so a big upload holds one chunk in
+/// memory, not whatever window the peer granted (grpc-go's BDP estimator grows it to megabytes).
 actor ResponseWriter {
-    let outbound: NIOAsyncChannelOutboundWriter<HTTP2Frame.FramePayload>
-    let allocator: ByteBufferAllocator
+    let channel: any Channel
     var sentHeaders = false
     var finished = false
+    /// Writes not out yet (at most `depth`): a little pipelining keeps the socket busy.
+    var inFlight: [EventLoopFuture<Void>] = []
+    static let depth = 4
 
-    init(outbound: NIOAsyncChannelOutboundWriter<HTTP2Frame.FramePayload>, allocator: ByteBufferAllocator) {
-        self.outbound = outbound
-        self.allocator = allocator
+    init(channel: any Channel) {
+        self.channel = channel
+    }
+
+    private func write(_ payload: HTTP2Frame.FramePayload) async throws {
+        inFlight.append(channel.writeAndFlush(payload))
+        while inFlight.count > Self.depth { try await inFlight.removeFirst().get() }
+    }
+
+    private func drain() async throws {
+        while !inFlight.isEmpty { try await inFlight.removeFirst().get() }
     }
 
     func send(_ message: [UInt8]) async throws {
         guard !finished else { return }
         try await headers()
-        try await outbound.write(.data(.init(data: .byteBuffer(GRPC.frame(message, allocator: allocator)))))
+        try await write(.data(.init(data: .byteBuffer(GRPC.frame(message, allocator: channel.allocator)))))
     }
 
     private func headers() async throws {
         guard !sentHeaders else { return }
         sentHeaders = true
-        try await outbound.write(.headers(.init(headers: HPACKHeaders([(":status", "200"), ("content-type", "application/grpc")]))))
+        try await write(.headers(.init(headers: HPACKHeaders([(":status", "200"), ("content-type", "application/grpc")]))))
     }
 
     func finish(_ status: GRPCStatus) async throws {
@@ -296,13 +319,13 @@ actor ResponseWriter {
         if !sentHeaders {
             // Trailers-only response.
             sentHeaders = true
-            trailers.add(name: ":status", value: "200")
-            trailers.add(name: "content-type", value: "application/grpc")
             var ordered = HPACKHeaders([(":status", "200"), ("content-type", "application/grpc")])
-            for h in trailers where !h.name.hasPrefix(":") && h.name != "content-type" { ordered.add(name: h.name, value: h.value) }
-            try await outbound.write(.headers(.init(headers: ordered, endStream: true)))
+            for h in trailers { ordered.add(name: h.name, value: h.value) }
+            try await write(.headers(.init(headers: ordered, endStream: true)))
+            try await drain()
             return
         }
-        try await outbound.write(.headers(.init(headers: trailers, endStream: true)))
+        try await write(.headers(.init(headers: trailers, endStream: true)))
+        try await drain()
     }
 }

@@ -14,6 +14,9 @@ typealias StreamChannel = NIOAsyncChannel<HTTP2Frame.FramePayload, HTTP2Frame.Fr
 struct H2Connection: Sendable {
     /// The TCP/unix channel.
     let channel: any Channel
+    /// Open while the socket takes more bytes: big uploads wait on it, so what is queued in the
+    /// process stays small whatever the flow-control windows allow.
+    let gate: WritabilityGate
     /// Opens streams (client side) and yields the peer's streams (server side).
     let multiplexer: NIOHTTP2Handler.AsyncStreamMultiplexer<StreamChannel>
 
@@ -46,12 +49,17 @@ final class UpgradeHandler: ChannelInboundHandler, RemovableChannelHandler {
     let request: [UInt8]
     let mode: NIOHTTP2Handler.ParserMode
     let promise: EventLoopPromise<NIOHTTP2Handler.AsyncStreamMultiplexer<StreamChannel>>
+    let gate: WritabilityGate
     private var head: [UInt8] = []
     private var done = false
 
-    init(request: [UInt8], mode: NIOHTTP2Handler.ParserMode, promise: EventLoopPromise<NIOHTTP2Handler.AsyncStreamMultiplexer<StreamChannel>>) {
+    init(
+        request: [UInt8], mode: NIOHTTP2Handler.ParserMode, gate: WritabilityGate,
+        promise: EventLoopPromise<NIOHTTP2Handler.AsyncStreamMultiplexer<StreamChannel>>
+    ) {
         self.request = request
         self.mode = mode
+        self.gate = gate
         self.promise = promise
     }
 
@@ -84,6 +92,7 @@ final class UpgradeHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         done = true
         do {
+            try context.pipeline.syncOperations.addHandler(gate)
             let multiplexer = try context.pipeline.syncOperations.configureAsyncHTTP2Pipeline(
                 mode: mode,
                 configuration: UpgradeHandler.configuration
@@ -91,6 +100,9 @@ final class UpgradeHandler: ChannelInboundHandler, RemovableChannelHandler {
                 stream.eventLoop.makeCompletedFuture {
                     try StreamChannel(wrappingChannelSynchronously: stream)
                 }
+            }
+            if getenv("BUILDTOP_DEBUG_H2") != nil {
+                try context.pipeline.syncOperations.addHandler(H2ErrorLogger(), position: .last)
             }
             if !leftover.isEmpty {
                 var rest = context.channel.allocator.buffer(capacity: leftover.count)
@@ -136,6 +148,13 @@ final class UpgradeHandler: ChannelInboundHandler, RemovableChannelHandler {
             HTTP2Setting(parameter: .maxFrameSize, value: 1 << 20),
         ]
         c.stream.targetWindowSize = 1 << 20
+        // The peer is the Docker daemon: grpc-go sends a WINDOW_UPDATE or a BDP PING for every
+        // few tens of KiB we send, thousands a minute during a big context upload; NIO's
+        // denial-of-service limits (200 control frames per 30 s) would close the connection
+        // (ExcessiveControlFrames) halfway through.
+        c.connection.controlFrameRateLimit.maximumCount = 10_000_000
+        c.connection.controlFrameRateLimit.windowLength = .seconds(1)
+        c.connection.maximumSequentialEmptyDataFrames = 1000
         return c
     }()
 
@@ -187,6 +206,7 @@ public struct BuildKitDialer: Sendable {
         let sni = self.sniHost
         let group = MultiThreadedEventLoopGroup.singleton
         let promiseBox = PromiseBox()
+        let gate = WritabilityGate()
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(.seconds(10))
             .channelInitializer { channel in
@@ -196,7 +216,7 @@ public struct BuildKitDialer: Sendable {
                     }
                     let promise = channel.eventLoop.makePromise(of: NIOHTTP2Handler.AsyncStreamMultiplexer<StreamChannel>.self)
                     promiseBox.set(promise.futureResult)
-                    try channel.pipeline.syncOperations.addHandler(UpgradeHandler(request: request, mode: mode, promise: promise))
+                    try channel.pipeline.syncOperations.addHandler(UpgradeHandler(request: request, mode: mode, gate: gate, promise: promise))
                 }
             }
         let channel: any Channel
@@ -214,7 +234,7 @@ public struct BuildKitDialer: Sendable {
         guard let future = promiseBox.future else { throw BuildKitError("internal: no upgrade") }
         do {
             let multiplexer = try await future.get()
-            return H2Connection(channel: channel, multiplexer: multiplexer)
+            return H2Connection(channel: channel, gate: gate, multiplexer: multiplexer)
         } catch {
             try? await channel.close()
             if let e = error as? BuildKitError { throw e }
@@ -229,4 +249,76 @@ final class PromiseBox: Sendable {
 
     func set(_ f: EventLoopFuture<NIOHTTP2Handler.AsyncStreamMultiplexer<StreamChannel>>) { value.withLock { $0 = f } }
     var future: EventLoopFuture<NIOHTTP2Handler.AsyncStreamMultiplexer<StreamChannel>>? { value.withLock { $0 } }
+}
+
+/// `BUILDTOP_DEBUG_H2=1`: HTTP/2 errors of BuildKit connections go to stderr (diagnostics only).
+final class H2ErrorLogger: ChannelInboundHandler {
+    typealias InboundIn = HTTP2Frame
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        switch frame.payload {
+        case .goAway(let last, let code, let debug):
+            let text = debug.map { String(buffer: $0) } ?? ""
+            FileHandleStderr.write("buildtop: HTTP/2 GOAWAY from the peer: last \(last) \(code) \(text)\n")
+        case .rstStream(let code):
+            FileHandleStderr.write("buildtop: HTTP/2 RST_STREAM \(frame.streamID) \(code)\n")
+        default: break
+        }
+        context.fireChannelRead(data)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        FileHandleStderr.write("buildtop: HTTP/2 error: \(error)\n")
+        context.fireErrorCaught(error)
+    }
+}
+
+enum FileHandleStderr {
+    static func write(_ s: String) {
+        var b = Array(s.utf8)
+        _ = b.withUnsafeMutableBytes { Glibc.write(2, $0.baseAddress, $0.count) }
+    }
+}
+
+/// Tracks the socket's writability (NIO's watermarks) and lets writers wait until it takes
+/// bytes again.
+final class WritabilityGate: ChannelInboundHandler, Sendable {
+    typealias InboundIn = Any
+
+    private let state = Mutex<(writable: Bool, closed: Bool, waiters: [CheckedContinuation<Void, Never>])>((true, false, []))
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        set(writable: context.channel.isWritable)
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        state.withLock { $0.closed = true }
+        set(writable: true)
+        context.fireChannelInactive()
+    }
+
+    private func set(writable: Bool) {
+        let resume = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+            s.writable = writable
+            guard writable else { return [] }
+            let w = s.waiters
+            s.waiters = []
+            return w
+        }
+        for c in resume { c.resume() }
+    }
+
+    /// Returns once the socket takes bytes (or the connection closed).
+    func waitWritable() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let now = state.withLock { s -> Bool in
+                if s.writable || s.closed { return true }
+                s.waiters.append(c)
+                return false
+            }
+            if now { c.resume() }
+        }
+    }
 }

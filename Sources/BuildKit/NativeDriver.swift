@@ -110,10 +110,10 @@ public final class NativeDriver: Sendable {
             emit(.finished(.failed(why)))
             return
         }
-        // The folders: context, and the Dockerfile's (from -f, stdin, or the context).
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: request.contextPath, isDirectory: &isDir), isDir.boolValue else {
-            emit(.finished(.failed("unable to prepare context: path \"\(request.contextPath)\" not found")))
+        // The context is checked as the docker CLI checks it (every file readable, a valid
+        // .dockerignore, the Dockerfile there) before the engine is contacted.
+        do { _ = try EngineDriver.prepare(request) } catch {
+            emit(.finished(.failed(error.description)))
             return
         }
         let context = URL(fileURLWithPath: request.contextPath).standardizedFileURL.path
@@ -228,7 +228,8 @@ public final class NativeDriver: Sendable {
             } catch is CancellationError {
                 outcome.withLock { $0 = .failure(BuildKitError("context canceled", code: 1)) }
             } catch {
-                outcome.withLock { $0 = .failure(BuildKitError("\(error)")) }
+                // The connection itself failed (closed, reset): the engine is gone.
+                outcome.withLock { $0 = .failure(BuildKitError("\(error)", code: 14)) }
             }
         }
         let alreadyCanceled = state.withLock { s -> Bool in
@@ -256,6 +257,8 @@ public final class NativeDriver: Sendable {
         case .failure(let e):
             if state.withLock({ $0.cancel }) || BuildResult.isCancellation(e.description) {
                 emit(.finished(.canceled))
+            } else if e.code == 14 {
+                emit(.finished(.engineLost("\(dialer.endpoint.host): \(e.description)")))
             } else {
                 emit(.finished(.failed(e.description)))
             }

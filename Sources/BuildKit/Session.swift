@@ -70,8 +70,16 @@ final class Session: Sendable {
         return h
     }
 
-    /// Answers one call of the daemon.
+    /// Answers one call of the daemon (`BUILDTOP_DEBUG_H2=1` logs each call's end to stderr).
     func handle(_ call: IncomingCall) async -> GRPCStatus {
+        let status = await answer(call)
+        if getenv("BUILDTOP_DEBUG_H2") != nil {
+            FileHandleStderr.write("buildtop: session \(call.path) → \(status.code) \(status.message)\n")
+        }
+        return status
+    }
+
+    private func answer(_ call: IncomingCall) async -> GRPCStatus {
         switch call.path {
         case Self.health:
             var r = Grpc_Health_V1_HealthCheckResponse()

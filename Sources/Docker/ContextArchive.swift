@@ -457,9 +457,14 @@ package struct ContextWalker {
     /// The entry `next()` returned last was a directory whose contents are queued.
     private var returnedDirectory = false
 
-    package init(root: [UInt8], ignore: DockerIgnore) throws(ContextError) {
+    /// fsutil's walker (the session's file sync) also lists an excluded directory that it walks
+    /// because an exception may re-include something below it; the docker CLI's tar does not.
+    private let listWalkedExcludedDirectories: Bool
+
+    package init(root: [UInt8], ignore: DockerIgnore, listWalkedExcludedDirectories: Bool = false) throws(ContextError) {
         self.root = root
         self.ignore = ignore
+        self.listWalkedExcludedDirectories = listWalkedExcludedDirectories
         switch POSIXFile.listDirectory(root) {
         case .success(let names):
             stack = [Frame(relativeDirectory: [], names: names, index: 0, info: nil)]
@@ -488,6 +493,10 @@ package struct ContextWalker {
                 if !isDirectory { continue }
                 if !ignore.exceptionMayReinclude(underDirectory: relative) { continue }
                 try push(relative: relative, full: full, info: info)
+                if listWalkedExcludedDirectories {
+                    returnedDirectory = true
+                    return Entry(relativePath: relative, fullPath: full, stat: stat)
+                }
                 continue
             }
             if isDirectory {

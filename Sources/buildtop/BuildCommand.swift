@@ -168,10 +168,7 @@ struct BuildCommand: AsyncParsableCommand {
             throw CLIError(why)
         case .native:
             if let why = NativeDriver.unsupported(request) { throw CLIError(why) }
-            var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: request.contextPath, isDirectory: &isDir), isDir.boolValue else {
-                throw CLIError("unable to prepare context: path \"\(request.contextPath)\" not found")
-            }
+            do { _ = try EngineDriver.prepare(request) } catch { throw CLIError(error.description) }
         case .engine:
             if let why = EngineDriver.unsupported(request) { throw CLIError(why) }
             do { prepared = try EngineDriver.prepare(request) } catch { throw CLIError(error.description) }

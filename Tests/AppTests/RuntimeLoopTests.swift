@@ -114,7 +114,7 @@ struct RuntimeLoopTests {
         h.post([.launch(BuildRequest(name: "x", contextPath: "/x"))])
         h.post([.terminate])
         #expect(h.runtime.state.quitting)
-        for _ in 0..<200 where h.drivers.canceled.withLock({ $0.isEmpty }) { Thread.sleep(forTimeInterval: 0.01) }
+        for _ in 0..<2000 where h.drivers.canceled.withLock({ $0.isEmpty }) { Thread.sleep(forTimeInterval: 0.01) }
         #expect(h.drivers.canceled.withLock { $0 } == [1])
     }
 

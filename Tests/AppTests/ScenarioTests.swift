@@ -244,7 +244,7 @@ struct ScenarioTests {
         h.keys([.char("q"), .char("y")])
         #expect(h.runtime.state.quitting)
         // The cancel goes out in the background (quitting never waits for it).
-        for _ in 0..<200 where h.drivers.canceled.withLock({ $0.isEmpty }) { Thread.sleep(forTimeInterval: 0.01) }
+        for _ in 0..<2000 where h.drivers.canceled.withLock({ $0.isEmpty }) { Thread.sleep(forTimeInterval: 0.01) }
         #expect(h.drivers.canceled.withLock { $0 } == [1])
     }
 }

@@ -235,7 +235,8 @@ import Testing
         let out = try await buildtop(["build", "--progress=plain", ctx.path], buildx: false)
         #expect(out.status == 1)
         #expect(out.stderr.hasPrefix("ERROR: builder \"builder1\" uses the docker-container driver, which needs buildx"))
-        let secret = try await buildtop(["build", "--progress=plain", "--builder", "default", "--secret", "id=a", ctx.path], buildx: false)
+        let secret = try await buildtop(
+            ["build", "--progress=plain", "--builder", "default", "--secret", "id=a", ctx.path], buildx: false, ["BUILDTOP_ENGINE_PATH": "legacy"])
         #expect(secret.status == 1 && secret.stderr.hasPrefix("ERROR: --secret needs a BuildKit session"))
         let unknown = try await buildtop(["build", "--progress=plain", "--builder", "nosuch", ctx.path], buildx: true)
         #expect(unknown.status == 1 && unknown.stderr.contains("no builder \"nosuch\" found"))

@@ -80,12 +80,22 @@ struct BadInputTests {
         #expect(errorLine(ssh).contains("not supported yet"), "\(ssh.stderr)")
     }
 
-    /// Flags that need a BuildKit session name the buildx path.
+    /// Flags that need a BuildKit session: refused on the legacy upload (naming why), and what
+    /// the engine's BuildKit cannot do refused on the native path with the reason.
     @Test func sessionOnlyFlags() async throws {
-        let r = try await ChildProcess.buildtop(["build", "--secret", "id=x,src=/dev/null", "."])
+        let dir = try TestEngine.tempDir("sessflags")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try TestEngine.write(["Dockerfile": "FROM localbase\n"], in: dir)
+        let r = try await ChildProcess.buildtop(["build", "--secret", "id=x,src=/dev/null", dir.path], environment: ["BUILDTOP_ENGINE_PATH": "legacy"])
         #expect(r.status != 0)
         #expect(errorLine(r).contains("--secret"))
-        #expect(errorLine(r).contains("buildx"))
+        #expect(errorLine(r).contains("session"))
+        let cache = try await ChildProcess.buildtop(["build", "--cache-to", "type=local,dest=/tmp/x", dir.path])
+        #expect(cache.status == 1)
+        #expect(errorLine(cache).contains("exports only inline cache"), "\(cache.stderr)")
+        let platforms = try await ChildProcess.buildtop(["build", "--platform", "linux/amd64,linux/arm64", dir.path])
+        #expect(platforms.status == 1)
+        #expect(errorLine(platforms).contains("image store"), "\(platforms.stderr)")
         let p = try await ChildProcess.buildtop(["build", "--progress", "fancy", "."])
         #expect(p.status != 0)
         #expect(errorLine(p).contains("invalid progress mode"))

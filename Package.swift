@@ -112,6 +112,7 @@ let package = Package(
         .testTarget(name: "ViewsTests", dependencies: ["Views", "AppModel", "App", "TerminalKit", "BuildModel", "BuildEvents", "TestSupport"], exclude: ["__Snapshots__"]),
         .testTarget(name: "AppTests", dependencies: ["App", "AppModel", "Views", "TerminalKit", "BuildModel", "BuildEvents", "TestSupport"]),
         .testTarget(name: "BuildxTests", dependencies: ["Docker", "LiveServices", "App", "AppModel", "Views", "TerminalKit", "BuildModel", "BuildEvents", "TestSupport"]),
+        .testTarget(name: "BuildKitTests", dependencies: ["BuildKit", "BuildModel"]),
         .testTarget(name: "EngineTests", dependencies: ["Docker", "BuildModel", "BuildEvents", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -2,14 +2,15 @@
 # Usage: scripts/setup-debian.sh
 #
 # Installs the Debian packages the buildtop test-bed needs, but only those
-# that are missing: docker.io busybox-static tmux libncursesw5-dev curl time python3
-# (python3 runs the `docker` buildx contract double in Tests/Doubles and the replay benchmark).
+# that are missing: docker.io busybox-static tmux libncursesw5-dev curl time python3 procps
+# openssh-client gcc libc6-dev (python3 runs the `docker` buildx contract double in Tests/Doubles
+# and the replay benchmark; ssh-agent, ps and a static C compile serve the native-path tests).
 # Runs `apt-get update` once, and only if something has to be installed.
 # Meant for root on Debian 12 (uses sudo if not root and sudo exists).
 # Prints exactly one line: what it installed, or that nothing was missing.
 set -euo pipefail
 
-PACKAGES=(docker.io busybox-static tmux libncursesw5-dev curl time python3)
+PACKAGES=(docker.io busybox-static tmux libncursesw5-dev curl time python3 procps openssh-client gcc libc6-dev)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

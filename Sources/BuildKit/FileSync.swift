@@ -18,8 +18,7 @@ enum FileSync {
     }
 
     /// Go's `os.FileMode` of a file (`Stat.mode` is one, not a POSIX `st_mode`).
-    static func goFileMode(_ info: ContextFileInfo) -> UInt32 {
-        let m = info.rawMode
+    static func goFileMode(_ m: UInt32) -> UInt32 {
         var mode = m & 0o777
         switch m & UInt32(S_IFMT) {
         case UInt32(S_IFDIR): mode |= 1 << 31
@@ -139,7 +138,7 @@ enum FileSync {
                     }
                     var stat = Fsutil_Types_Stat()
                     stat.path = path
-                    stat.mode = goFileMode(info)
+                    stat.mode = goFileMode(info.rawMode)
                     stat.modTime = info.modificationTime * 1_000_000_000 + info.modificationNanos
                     if info.kind != .directory { stat.size = info.size }
                     if info.kind == .symbolicLink, case .success(let target) = POSIXFile.readLink(entry.fullPath) {

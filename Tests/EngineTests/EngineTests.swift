@@ -166,8 +166,9 @@ struct EngineBuildTests {
         #expect(bigRSS < smallRSS + 16 * 1024, "memory grew with the context: \(smallRSS) → \(bigRSS) KiB")
     }
 
-    /// `.dockerignore` parity: /usr/bin/docker build and buildtop put the same files in the image.
-    @Test func dockerignoreParity() async throws {
+    /// `.dockerignore` parity: /usr/bin/docker build (BuildKit, session upload) and buildtop put the
+    /// same files in the image, on BuildKit's API (fsutil rules) and on the legacy tar upload.
+    @Test(arguments: ["native", "legacy"]) func dockerignoreParity(_ enginePath: String) async throws {
         let dir = try TestEngine.tempDir("ignore")
         defer { try? FileManager.default.removeItem(at: dir) }
         try TestEngine.write([
@@ -196,7 +197,8 @@ struct EngineBuildTests {
         let td = tag("ignore-docker"), tb = tag("ignore-bt")
         let d = try await ChildProcess.docker(["build", "--network", "none", "-q", "-t", td, dir.path])
         #expect(d.status == 0, "\(d.stderr)")
-        let b = try await ChildProcess.buildtop(["build", "--progress=quiet", "--network", "none", "-t", tb, dir.path])
+        let b = try await ChildProcess.buildtop(
+            ["build", "--progress=quiet", "--network", "none", "-t", tb, dir.path], environment: ["BUILDTOP_ENGINE_PATH": enginePath])
         #expect(b.status == 0, "\(b.stderr)")
         func listing(_ image: String) async throws -> [String] {
             let r = try await ChildProcess.docker(["run", "--rm", "--network", "none", image, "sh", "-c", "cd /ctx && find . | sort && ls -l link-out web/link-in"])

@@ -35,18 +35,22 @@ public struct RawJSONDecoder: Sendable {
             let pending = buffer.count
             var taken = 0
             var step = max(4096, pending)
+            var start = 0
             while true {
                 let more = min(chunk.count - taken, step)
                 buffer.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[taken..<(taken + more)]))
                 taken += more
                 step *= 2
-                let done = buffer.withUnsafeBufferPointer { Self.parse($0, from: 0, final: false) { items.append($0) } }
+                let done = buffer.withUnsafeBufferPointer { Self.parse($0, from: start, final: false) { items.append($0) } }
                 if done >= pending {
                     // The pending value is complete: go on in the chunk itself.
                     offset = done - pending
                     buffer.removeAll(keepingCapacity: true)
                     break
                 }
+                // What was emitted before `done` stays (a broken value waiting for its end may
+                // leave several lines pending): go on from there, not from the start again.
+                start = done
                 if taken == chunk.count {
                     consumed = done
                     return items

@@ -327,6 +327,22 @@ struct OutputTarget: Sendable {
 
     func receiveTar(_ call: IncomingCall, dest: String) async -> GRPCStatus {
         let fd: Int32
+        // A regular file is written whole or not at all (a temporary file, then renamed); a
+        // device or a pipe (/dev/null, a FIFO) is written as it is: renaming over it would
+        // replace it.
+        var st = stat()
+        let special = dest != "-" && stat(dest, &st) == 0 && st.st_mode & S_IFMT != S_IFREG
+        if special {
+            let out = open(dest, O_WRONLY | O_CLOEXEC)
+            guard out >= 0 else { return GRPCStatus(code: 2, message: "cannot write \(dest): \(String(cString: strerror(errno)))") }
+            defer { close(out) }
+            do {
+                for try await m in call.requests { try writeAll(out, [UInt8](try Moby_Filesync_V1_BytesMessage(serializedBytes: m).data)) }
+                return .ok
+            } catch {
+                return GRPCStatus(code: 2, message: "tar output: \(error)")
+            }
+        }
         let temp = dest == "-" ? nil : dest + ".buildtop-\(getpid())"
         if let temp {
             fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)

@@ -6,6 +6,12 @@ import Foundation
 /// `docker`-driver builder named after it) and buildx store instances, merged with `docker buildx
 /// ls --format json` when buildx ≥ 0.13 is installed; docker-driver builders on a reachable
 /// engine get their status, BuildKit version and platform from the Engine API.
+/// The platforms a builder's BuildKit workers report.
+public protocol BuildKitWorkersProbe: Sendable {
+    /// `os/arch[/variant]` of every worker, nil when BuildKit's API cannot be reached.
+    func platforms(_ endpoint: DockerEndpoint) async -> [String]?
+}
+
 public struct BuilderDiscovery: Sendable {
     /// Process environment.
     public var environment: [String: String]
@@ -17,9 +23,16 @@ public struct BuilderDiscovery: Sendable {
     public var contextFlag: String?
     /// How long to wait for an engine before calling it unreachable.
     public var probeTimeout: Duration = .seconds(3)
+    /// Asks a docker-driver builder's BuildKit for its workers' platforms (`ListWorkers` through
+    /// the engine's `/grpc`), when the native client is linked.
+    public var workers: (any BuildKitWorkersProbe)?
 
     /// Creates a discovery.
-    public init(environment: [String: String], homeDirectory: String, hostFlag: String? = nil, contextFlag: String? = nil) {
+    public init(
+        environment: [String: String], homeDirectory: String, hostFlag: String? = nil, contextFlag: String? = nil,
+        workers: (any BuildKitWorkersProbe)? = nil
+    ) {
+        self.workers = workers
         self.environment = environment
         self.homeDirectory = homeDirectory
         self.hostFlag = hostFlag
@@ -178,7 +191,9 @@ public struct BuilderDiscovery: Sendable {
                     if builder.driver == "docker" {
                         n.status = "running"
                         n.version = Self.buildKitVersion(engine: v.version)
-                        if v.os != "?", v.arch != "?" {
+                        if let probe = workers, let platforms = await probe.platforms(endpoint), !platforms.isEmpty {
+                            for p in platforms where !n.platforms.contains(p) { n.platforms.append(p) }
+                        } else if v.os != "?", v.arch != "?" {
                             let p = "\(v.os)/\(v.arch == "x86_64" ? "amd64" : v.arch)"
                             if !n.platforms.contains(p) { n.platforms.append(p) }
                         }

@@ -16,7 +16,7 @@ extension RuntimeServices {
     ) -> RuntimeServices {
         let discovery = BuilderDiscovery(
             environment: env, homeDirectory: env["HOME"] ?? FileManager.default.homeDirectoryForCurrentUser.path,
-            hostFlag: hostFlag, contextFlag: contextFlag)
+            hostFlag: hostFlag, contextFlag: contextFlag, workers: NativeWorkersProbe())
         let launcher = BuildLauncher(discovery: discovery, native: NativeBuilds())
         return RuntimeServices(
             startBuild: { _, request, post in

@@ -158,7 +158,7 @@ struct BuildCommand: AsyncParsableCommand {
         let request = try makeRequest(environment: env)
         let discovery = BuilderDiscovery(
             environment: env, homeDirectory: FileManager.default.homeDirectoryForCurrentUser.path,
-            hostFlag: host, contextFlag: context)
+            hostFlag: host, contextFlag: context, workers: NativeWorkersProbe())
         let builders = await discovery.discover(builderFlag: builder, details: false)
         let launcher = BuildLauncher(discovery: discovery, native: NativeBuilds())
         let path = launcher.choosePath(for: request, builders: builders)

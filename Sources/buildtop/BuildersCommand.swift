@@ -1,4 +1,5 @@
 import ArgumentParser
+import BuildKit
 import BuildModel
 import Docker
 import Foundation
@@ -27,7 +28,7 @@ struct EndpointOptions: ParsableArguments {
     func discovery(_ env: [String: String]) -> BuilderDiscovery {
         BuilderDiscovery(
             environment: env, homeDirectory: FileManager.default.homeDirectoryForCurrentUser.path,
-            hostFlag: host, contextFlag: context)
+            hostFlag: host, contextFlag: context, workers: NativeWorkersProbe())
     }
 }
 

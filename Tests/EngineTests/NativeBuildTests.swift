@@ -243,6 +243,63 @@ struct NativeBuildTests {
 }
 
 extension NativeBuildTests {
+    /// A `FROM` of an image in a private registry (Debian's docker-registry on loopback, htpasswd
+    /// auth): it fails without credentials and works with those of a temporary `DOCKER_CONFIG`,
+    /// which BuildKit asks the session for (Auth/Credentials).
+    @Test func privateRegistryFrom() async throws {
+        let work = try TestEngine.tempDir("registry")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let port = Int.random(in: 20_000...40_000)
+        let user = "bt", password = "pw-\(UUID().uuidString.prefix(8))"
+        let hash = try await ChildProcess.run(
+            "/usr/bin/python3", ["-c", "import crypt,sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH)))", password])
+        #expect(hash.status == 0, "\(hash.stderr)")
+        try Data("\(user):\(hash.stdout.trimmingCharacters(in: .whitespacesAndNewlines))\n".utf8).write(to: work.appendingPathComponent("htpasswd"))
+        try Data(
+            """
+            version: 0.1
+            storage:
+              filesystem:
+                rootdirectory: \(work.path)/data
+            http:
+              addr: 127.0.0.1:\(port)
+            auth:
+              htpasswd:
+                realm: buildtop-test
+                path: \(work.path)/htpasswd
+            """.utf8
+        ).write(to: work.appendingPathComponent("config.yml"))
+        let registry = try ChildProcess("/usr/bin/docker-registry", ["serve", work.appendingPathComponent("config.yml").path])
+        defer { registry.signal(SIGTERM) }
+        var up = false
+        for _ in 0..<50 where !up {
+            let r = try await ChildProcess.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/v2/"])
+            up = r.stdout == "401"
+            if !up { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(up, "the registry did not start")
+        // Push a private image with the docker CLI (its own login, in the temporary config).
+        let config = work.appendingPathComponent("docker")
+        let env = ["DOCKER_CONFIG": config.path]
+        let image = "127.0.0.1:\(port)/private/base:1"
+        let login = try await ChildProcess.run("/usr/bin/docker", ["login", "-u", user, "--password-stdin", "127.0.0.1:\(port)"], environment: env, stdin: Data(password.utf8))
+        #expect(login.status == 0, "\(login.stderr)")
+        #expect(try await ChildProcess.docker(["tag", "localbase", image], environment: env).status == 0)
+        let push = try await ChildProcess.docker(["push", image], environment: env)
+        #expect(push.status == 0, "\(push.stderr)")
+        _ = try await ChildProcess.docker(["rmi", image], environment: env)
+        let dir = work.appendingPathComponent("ctx")
+        try TestEngine.write(["Dockerfile": "FROM \(image)\nRUN echo from-private-\(UUID().uuidString.prefix(4))\n"], in: dir)
+        // Without credentials: refused by the registry.
+        let anonymous = try await build([dir.path], environment: ["DOCKER_CONFIG": work.appendingPathComponent("empty").path])
+        #expect(anonymous.status == 1, "\(anonymous.stderr.suffix(500))")
+        // With the config the docker CLI wrote: BuildKit gets them from the session.
+        let authed = try await build([dir.path], environment: env)
+        #expect(authed.status == 0, "\(authed.stderr.suffix(1500))")
+        #expect(authed.stderr.contains("from-private-"))
+        #expect(!authed.stderr.contains(password))
+    }
+
     /// The docker-driver builder's platforms come from BuildKit's workers (`ListWorkers`): this
     /// engine's also runs linux/386, which `/version` does not tell.
     @Test func builderPlatformsFromWorkers() async throws {

@@ -243,6 +243,28 @@ struct NativeBuildTests {
 }
 
 extension NativeBuildTests {
+    /// `-f` outside the context and `-f -` (stdin): the Dockerfile comes from its own folder,
+    /// the context from the context.
+    @Test func dockerfileOutsideAndStdin() async throws {
+        let ctx = try TestEngine.tempDir("fctx")
+        let other = try TestEngine.tempDir("fother")
+        defer {
+            try? FileManager.default.removeItem(at: ctx)
+            try? FileManager.default.removeItem(at: other)
+        }
+        let nonce = UUID().uuidString.prefix(6)
+        try TestEngine.write(["data.txt": "payload-\(nonce)\n", "Dockerfile": "FROM localbase\nRUN echo wrong-dockerfile\n"], in: ctx)
+        let outside = "FROM localbase\nCOPY data.txt /d\nRUN cat /d && echo outside-\(nonce)\n"
+        try TestEngine.write(["app.Dockerfile": outside], in: other)
+        let f = try await build(["-f", other.appendingPathComponent("app.Dockerfile").path, ctx.path])
+        #expect(f.status == 0, "\(f.stderr.suffix(800))")
+        #expect(f.stderr.contains("payload-\(nonce)") && f.stderr.contains("outside-\(nonce)") && !f.stderr.contains("wrong-dockerfile"))
+        let stdin = try await ChildProcess.buildtop(
+            ["build", "--progress=plain", "--network", "none", "-f", "-", ctx.path], stdin: Data(outside.replacingOccurrences(of: "outside-", with: "stdin-").utf8))
+        #expect(stdin.status == 0, "\(stdin.stderr.suffix(800))")
+        #expect(stdin.stderr.contains("stdin-\(nonce)"))
+    }
+
     /// A `FROM` of an image in a private registry (Debian's docker-registry on loopback, htpasswd
     /// auth): it fails without credentials and works with those of a temporary `DOCKER_CONFIG`,
     /// which BuildKit asks the session for (Auth/Credentials).

@@ -6,7 +6,12 @@
 #     `/usr/bin/docker build --progress=plain` on the same build logging 400k lines
 #     (`RUN seq 1 400000`, like the chatty fixture), on the private engine;
 #  2. replay throughput of a >= 100 MB rawjson file through buildtop's decoder + base64 +
-#     reducer vs python3 `json.loads` per line on the same file.
+#     reducer vs python3 `json.loads` per line on the same file;
+#  3. the dashboard's frame time and idle CPU;
+#  4. a 1 GB build context (20k small files, a few large ones) through BuildKit's session:
+#     wall time, client CPU and peak RSS of `buildtop build` (native path) vs `/usr/bin/docker
+#     build` with BuildKit, from a cold cache and again after touching one file.
+# BENCH_ONLY=build|replay|ui|context runs one part.
 # BENCH_STATIC=1 measures a build with the Swift runtime and Foundation linked statically.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
@@ -145,8 +150,61 @@ bench_ui() {
     tmux kill-session -t "$s" 2>/dev/null || true
 }
 
+# --- 4. big context over the session ------------------------------------------------------------
+bench_context() {
+    local ctx="$work/ctx-template"
+    mkdir -p "$ctx/small"
+    python3 - "$ctx" <<'PY'
+import os, sys
+root = sys.argv[1]
+for i in range(20000):
+    d = os.path.join(root, "small", "d%03d" % (i // 100))
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "f%05d.txt" % i), "wb") as f:
+        f.write(os.urandom(1024))
+for i in range(4):
+    with open(os.path.join(root, "large%d.bin" % i), "wb") as f:
+        for _ in range(245):
+            f.write(os.urandom(1 << 20))
+PY
+    # The bind mount needs the whole context, without writing it into a layer.
+    printf 'FROM localbase\nRUN --mount=type=bind,target=/ctx du -sk /ctx && echo %s\n' "$RANDOM" > "$ctx/Dockerfile"
+    printf '\n%-40s %10s %12s %12s\n' "1 GB context (20k small + 4 large files)" "wall s" "user+sys s" "peak RSS"
+    for who in buildtop docker; do
+        cp -a "$ctx" "$work/ctx-$who"
+        for phase in cold touched; do
+            [[ $phase == touched ]] && echo "changed $RANDOM" >> "$work/ctx-$who/small/d000/f00000.txt"
+            if [[ $who == buildtop ]]; then
+                /usr/bin/time -f '%e %U %S %M' -o "$work/t" "$bin" build --progress=plain --network none "$work/ctx-$who" \
+                    >/dev/null 2>"$work/out" || true
+            else
+                DOCKER_BUILDKIT=1 /usr/bin/time -f '%e %U %S %M' -o "$work/t" /usr/bin/docker build --progress=plain \
+                    --network none "$work/ctx-$who" >/dev/null 2>"$work/out" || true
+            fi
+            read -r e u s m < <(tail -n 1 "$work/t")
+            local cpu
+            cpu=$(python3 -c "print(round($u+$s,2))")
+            printf '%-40s %10s %12s %8s KiB\n' "$who ($phase)" "$e" "$cpu" "$m"
+            eval "${who}_${phase}_wall=$e ${who}_${phase}_cpu=$cpu ${who}_${phase}_rss=$m"
+            grep -q "transferring context" "$work/out" || echo "  ($who: no context transfer seen)"
+        done
+        rm -rf "$work/ctx-$who"
+    done
+    python3 -c "
+for phase in ('cold', 'touched'):
+    print('%-40s %9.2fx %11.2fx %11.2fx   (targets wall <= 1.0x, CPU and RSS <= 0.5x)' % (
+        'ratio buildtop/docker (' + phase + ')',
+        $buildtop_cold_wall/$docker_cold_wall if phase == 'cold' else $buildtop_touched_wall/$docker_touched_wall,
+        $buildtop_cold_cpu/max($docker_cold_cpu,0.001) if phase == 'cold' else $buildtop_touched_cpu/max($docker_touched_cpu,0.001),
+        $buildtop_cold_rss/$docker_cold_rss if phase == 'cold' else $buildtop_touched_rss/$docker_touched_rss))
+"
+}
+
 echo "buildtop benchmarks ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores)"
-bench_ui
-bench_replay
+only=${BENCH_ONLY:-}
+[[ -z $only || $only == ui ]] && bench_ui
+[[ -z $only || $only == replay ]] && bench_replay
 BENCH_ENGINE=1 "$root/scripts/with-engine.sh" true >/dev/null 2>&1 || true
-"$root/scripts/with-engine.sh" bash -c "$(declare -f bench_build); bin='$bin' work='$work' bench_build"
+[[ -z $only || $only == build ]] && "$root/scripts/with-engine.sh" bash -c "$(declare -f bench_build); bin='$bin' work='$work' bench_build"
+[[ -z $only || $only == context ]] && "$root/scripts/with-engine.sh" bash -c "$(declare -f bench_context); bin='$bin' work='$work' bench_context"
+true

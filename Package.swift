@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", exact: "6.2.2"),
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", exact: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system.git", exact: "1.8.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", exact: "7.10.0"),
     ],
     targets: [
         // Core: byte kernels (base64 blocks, byte counts, string scans), AVX2 when the CPU has it.
@@ -43,7 +44,7 @@ let package = Package(
         .target(
             name: "BuildKit",
             dependencies: [
-                "BuildModel", "BuildEvents", "Docker",
+                "BuildModel", "BuildEvents", "Docker", "HistoryModel",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"),
@@ -56,13 +57,24 @@ let package = Package(
             exclude: [],
             swiftSettings: strict
         ),
+        // History, pure: comparing two builds (cache-miss reasons) and the timeline.
+        .target(name: "HistoryModel", dependencies: ["BuildModel"], swiftSettings: strict),
+        // History store: every build's request, result and status stream, indexed in SQLite.
+        .target(
+            name: "History",
+            dependencies: [
+                "HistoryModel", "BuildModel", "BuildEvents", "LocalFiles",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict
+        ),
         // Files: atomic writes and the log spill store (no network).
         .target(name: "LocalFiles", dependencies: ["BuildModel"], swiftSettings: strict),
         // Drivers: everything that talks to Docker.
         .target(
             name: "Docker",
             dependencies: [
-                "BuildModel", "BuildEvents", "LocalFiles",
+                "BuildModel", "BuildEvents", "LocalFiles", "HistoryModel",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -88,7 +100,7 @@ let package = Package(
             swiftSettings: strict
         ),
         // The live services the executable wires into the runtime: builds, builders, buildx.
-        .target(name: "LiveServices", dependencies: ["App", "AppModel", "BuildModel", "Docker", "BuildKit"], swiftSettings: strict),
+        .target(name: "LiveServices", dependencies: ["App", "AppModel", "BuildModel", "Docker", "BuildKit", "History", "HistoryModel"], swiftSettings: strict),
         // Backend: the only code that calls ncurses.
         .systemLibrary(name: "CNcurses", providers: [.apt(["libncurses-dev"])]),
         .target(name: "CTermGuard", linkerSettings: [.linkedLibrary("ncursesw")]),
@@ -98,6 +110,7 @@ let package = Package(
             name: "buildtop",
             dependencies: [
                 "BuildModel", "BuildEvents", "Docker", "BuildKit", "LocalFiles", "TerminalKit", "AppModel", "Views", "App", "LiveServices",
+                "History", "HistoryModel",
                 "CursesBackend", "CBytes",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -112,6 +125,8 @@ let package = Package(
         .testTarget(name: "ViewsTests", dependencies: ["Views", "AppModel", "App", "TerminalKit", "BuildModel", "BuildEvents", "TestSupport"], exclude: ["__Snapshots__"]),
         .testTarget(name: "AppTests", dependencies: ["App", "AppModel", "Views", "TerminalKit", "BuildModel", "BuildEvents", "TestSupport"]),
         .testTarget(name: "BuildxTests", dependencies: ["Docker", "LiveServices", "App", "AppModel", "Views", "TerminalKit", "BuildModel", "BuildEvents", "TestSupport"]),
+        .testTarget(name: "HistoryModelTests", dependencies: ["HistoryModel", "BuildModel", "BuildEvents", "TestSupport"]),
+        .testTarget(name: "HistoryTests", dependencies: ["History", "HistoryModel", "BuildModel", "BuildEvents", "TestSupport"]),
         .testTarget(name: "BuildKitTests", dependencies: ["BuildKit", "BuildModel"]),
         .testTarget(name: "EngineTests", dependencies: ["Docker", "BuildModel", "BuildEvents", "TestSupport"]),
     ],

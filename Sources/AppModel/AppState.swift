@@ -149,10 +149,7 @@ public struct FormState: Sendable, Equatable {
         }
 
         /// True when the name looks like a secret (its value is masked).
-        public var isSecret: Bool {
-            let n = name.uppercased()
-            return ["TOKEN", "SECRET", "PASSWORD", "PASSWD", "KEY", "CREDENTIAL"].contains { n.contains($0) }
-        }
+        public var isSecret: Bool { BuildRequest.Arg.looksSecret(name) }
     }
 
     public var context: String = "."

@@ -202,3 +202,158 @@ public enum StatusProto {
         return o
     }
 }
+
+extension StatusProto {
+    /// Encodes a SolveStatus as the protobuf bytes of one StatusResponse, as BuildKit's
+    /// `SolveStatus.Marshal` does (a warning's source definition is not kept).
+    public static func encode(_ s: SolveStatus) throws -> [UInt8] {
+        var resp = Moby_Buildkit_V1_StatusResponse()
+        resp.vertexes = s.vertexes.map { v in
+            var p = Moby_Buildkit_V1_Vertex()
+            p.digest = v.digest
+            p.inputs = v.inputs
+            p.name = v.name
+            if let t = v.started { p.started = proto(t) }
+            if let t = v.completed { p.completed = proto(t) }
+            p.cached = v.cached
+            p.error = v.error
+            if let g = v.progressGroup {
+                var pg = Moby_Buildkit_V1_ProgressGroup()
+                pg.id = g.id
+                pg.name = g.name
+                pg.weak = g.weak
+                p.progressGroup = pg
+            }
+            return p
+        }
+        resp.statuses = s.statuses.map { st in
+            var p = Moby_Buildkit_V1_VertexStatus()
+            p.id = st.id
+            p.vertex = st.vertex
+            p.name = st.name
+            p.total = st.total
+            p.current = st.current
+            if !st.timestamp.isZero { p.timestamp = proto(st.timestamp) }
+            if let t = st.started { p.started = proto(t) }
+            if let t = st.completed { p.completed = proto(t) }
+            return p
+        }
+        resp.logs = s.logs.map { l in
+            var p = Moby_Buildkit_V1_VertexLog()
+            p.vertex = l.vertex
+            p.stream = Int64(l.stream)
+            p.msg = Data(l.data)
+            if !l.timestamp.isZero { p.timestamp = proto(l.timestamp) }
+            return p
+        }
+        resp.warnings = s.warnings.map { w in
+            var p = Moby_Buildkit_V1_VertexWarning()
+            p.vertex = w.vertex
+            p.level = Int64(w.level)
+            p.short = Data(w.short)
+            p.detail = w.detail.map { Data($0) }
+            p.url = w.url
+            if let si = w.sourceInfo {
+                var i = Moby_Buildkit_V1_SourceInfo()
+                i.filename = si.filename
+                i.data = Data(si.data)
+                i.language = si.language
+                p.info = i
+            }
+            p.ranges = w.ranges.map { r in
+                var pr = Moby_Buildkit_V1_Range()
+                if let a = r.start { pr.start = position(a) }
+                if let b = r.end { pr.end = position(b) }
+                return pr
+            }
+            return p
+        }
+        return try resp.serializedBytes()
+    }
+
+    static func proto(_ t: Timestamp) -> Google_Protobuf_Timestamp {
+        var p = Google_Protobuf_Timestamp()
+        p.seconds = t.seconds
+        p.nanos = t.nanos
+        return p
+    }
+
+    static func position(_ p: SourcePosition) -> Moby_Buildkit_V1_Position {
+        var o = Moby_Buildkit_V1_Position()
+        o.line = p.line
+        o.character = p.character
+        return o
+    }
+}
+
+/// BuildKit's `application/vnd.buildkit.status.v0` framing, as its build history keeps a build's
+/// logs: frames of a 4-byte little-endian length and one protobuf `StatusResponse`.
+public enum StatusFrames {
+    /// The largest frame accepted when reading (BuildKit splits at about 1 MiB of logs).
+    public static let maxFrame = 64 << 20
+
+    /// Appends the frame of `status` to `out`.
+    public static func append(_ status: SolveStatus, to out: inout [UInt8]) throws {
+        let body = try StatusProto.encode(status)
+        let n = UInt32(body.count)
+        out.append(UInt8(n & 0xff))
+        out.append(UInt8(n >> 8 & 0xff))
+        out.append(UInt8(n >> 16 & 0xff))
+        out.append(UInt8(n >> 24 & 0xff))
+        out.append(contentsOf: body)
+    }
+
+    /// Splits complete frames off the front of `buffer`, decoding each; a partial frame stays.
+    /// A frame that does not decode (or is larger than `maxFrame`) ends the stream: `.malformed`.
+    public struct Decoder: Sendable {
+        private var buffer: [UInt8] = []
+        private var start = 0
+        /// True after a malformed frame: the rest is ignored.
+        public private(set) var failed = false
+
+        /// Creates a decoder.
+        public init() {}
+
+        /// Feeds bytes; returns the items of the frames completed.
+        public mutating func feed(_ bytes: some Collection<UInt8>) -> [StreamItem] {
+            guard !failed else { return [] }
+            buffer.append(contentsOf: bytes)
+            var items: [StreamItem] = []
+            while buffer.count - start >= 4 {
+                let n = Int(buffer[start]) | Int(buffer[start + 1]) << 8 | Int(buffer[start + 2]) << 16 | Int(buffer[start + 3]) << 24
+                guard n <= StatusFrames.maxFrame else {
+                    failed = true
+                    items.append(.malformed("status frame of \(n) bytes"))
+                    break
+                }
+                guard buffer.count - start - 4 >= n else { break }
+                do {
+                    items.append(.status(try StatusProto.decode(Array(buffer[(start + 4)..<(start + 4 + n)]))))
+                } catch {
+                    failed = true
+                    items.append(.malformed("status frame does not decode: \(error)"))
+                    break
+                }
+                start += 4 + n
+            }
+            if start > 0, start * 2 >= buffer.count {
+                buffer.removeFirst(start)
+                start = 0
+            }
+            return items
+        }
+
+        /// Ends the input: a partial frame left over is reported (a recording cut short).
+        public mutating func finish() -> [StreamItem] {
+            guard !failed, buffer.count > start else { return [] }
+            failed = true
+            return [.malformed("status stream ends inside a frame (\(buffer.count - start) bytes)")]
+        }
+    }
+
+    /// Decodes a whole file.
+    public static func decodeAll(_ bytes: [UInt8]) -> [StreamItem] {
+        var d = Decoder()
+        return d.feed(bytes) + d.finish()
+    }
+}

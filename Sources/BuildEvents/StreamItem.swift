@@ -20,10 +20,18 @@ public enum StreamFormat: String, Sendable, Equatable {
     case rawjson
     /// The body of Engine API `POST /build?version=2`.
     case engine
+    /// BuildKit's `application/vnd.buildkit.status.v0` (the history store's streams).
+    case statusV0
 
-    /// Detects the format from the first JSON object's first key; nil when neither.
+    /// Detects the format: a status.v0 frame (a little-endian length, then a StatusResponse whose
+    /// first field is a vertex, status, log or warning), else from the first JSON object's first
+    /// key; nil when none.
     public static func detect(_ prefix: [UInt8]) -> StreamFormat? {
-        prefix.withUnsafeBufferPointer { buf -> StreamFormat? in
+        if prefix.count >= 5, [0x0a, 0x12, 0x1a, 0x22].contains(prefix[4]) {
+            let n = Int(prefix[0]) | Int(prefix[1]) << 8 | Int(prefix[2]) << 16 | Int(prefix[3]) << 24
+            if n > 0, n <= StatusFrames.maxFrame { return .statusV0 }
+        }
+        return prefix.withUnsafeBufferPointer { buf -> StreamFormat? in
             var r = JSONReader(buf)
             // Skip stray text lines before the first object.
             while let c = r.peek(), c != 123 {
@@ -46,6 +54,15 @@ public enum StreamFormat: String, Sendable, Equatable {
                 return .engine
             }
             return nil
+        }
+    }
+
+    /// Decodes a whole stream of this format.
+    public func decodeAll(_ bytes: [UInt8]) -> [StreamItem] {
+        switch self {
+        case .rawjson: RawJSONDecoder.decodeAll(bytes)
+        case .engine: EngineStreamDecoder.decodeAll(bytes)
+        case .statusV0: StatusFrames.decodeAll(bytes)
         }
     }
 }

@@ -1,4 +1,6 @@
+import BuildModel
 import Docker
+import HistoryModel
 import Foundation
 import SwiftProtobuf
 import Synchronization
@@ -155,6 +157,11 @@ enum FileSync {
                         }
                     }
                     files.withLock { $0.append(Listed(full: full, display: path)) }
+                    stats?.collector?.listed(
+                        ContextManifest.Entry(
+                            path: path, size: info.kind == .directory ? 0 : info.size, mode: info.rawMode,
+                            modifiedNanos: info.modificationTime * 1_000_000_000 + info.modificationNanos,
+                            digest: stat.linkname.isEmpty || info.kind != .symbolicLink ? nil : SHA256.digest(Array(stat.linkname.utf8))))
                     var packet = Fsutil_Types_Packet()
                     packet.type = .packetStat
                     packet.stat = stat
@@ -210,6 +217,7 @@ enum FileSync {
         let file = OpenContextFile(descriptor: fd, size: 0, displayPath: display)
         defer { file.close() }
         var buffer = [UInt8](repeating: 0, count: 32 * 1024)
+        var hash = stats?.collector == nil ? nil : SHA256()
         while true {
             await call.writable()
             switch file.read(into: &buffer, count: buffer.count) {
@@ -217,10 +225,14 @@ enum FileSync {
                 var packet = Fsutil_Types_Packet()
                 packet.type = .packetData
                 packet.id = id
-                if n > 0 { packet.data = Data(buffer[0..<n]) }
+                if n > 0 {
+                    packet.data = Data(buffer[0..<n])
+                    buffer.withUnsafeBytes { hash?.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+                }
                 try await call.send(try packet.serializedBytes())
                 if n == 0 {
                     stats?.sent(files: 1, bytes: 0)
+                    if var h = hash { stats?.collector?.sent(display, digest: "sha256:" + h.hex()) }
                     return
                 }
                 stats?.sent(files: 0, bytes: n)
@@ -234,8 +246,12 @@ enum FileSync {
 /// What a session transferred (files requested, bytes sent), for the figures and the tests.
 public final class TransferCounter: Sendable {
     private let state = Mutex((listed: 0, files: 0, bytes: 0))
+    /// Receives the context manifest (the history store's), when one is kept.
+    let collector: ManifestCollector?
 
-    public init() {}
+    public init(collector: ManifestCollector? = nil) {
+        self.collector = collector
+    }
 
     func listed(_ n: Int) { state.withLock { $0.listed += n } }
     func sent(files: Int, bytes: Int) { state.withLock { $0.files += files; $0.bytes += bytes } }

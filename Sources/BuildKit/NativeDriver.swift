@@ -2,6 +2,7 @@ import BuildEvents
 import BuildModel
 import Docker
 import Foundation
+import HistoryModel
 import NIOCore
 import Synchronization
 
@@ -14,7 +15,11 @@ public final class NativeDriver: Sendable {
     let builderName: String
     private let state = Mutex<(cancel: Bool, solve: Task<Void, Never>?)>((false, nil))
 
-    public init(dialer: BuildKitDialer, builderName: String) {
+    /// Receives the context manifest, when the history keeps one.
+    let manifest: ManifestCollector?
+
+    public init(dialer: BuildKitDialer, builderName: String, manifest: ManifestCollector? = nil) {
+        self.manifest = manifest
         self.dialer = dialer
         self.builderName = builderName
     }
@@ -156,7 +161,7 @@ public final class NativeDriver: Sendable {
                 secrets: try SecretStore(request.secrets, environment: environment),
                 ssh: try SSHForwarding(request.ssh, environment: environment),
                 auth: RegistryAuth(configDirectory: configDir, environment: environment),
-                output: plan.output)
+                output: plan.output, manifest: manifest)
         } catch {
             emit(.finished(.failed(error.description)))
             return
@@ -270,12 +275,15 @@ public final class NativeDriver: Sendable {
 public struct NativeBuilds: NativeBuildStarter {
     public init() {}
 
-    public func start(_ request: BuildRequest, endpoint: DockerEndpoint, builderName: String, environment: [String: String]) -> BuildLauncher.Started {
+    public func start(
+        _ request: BuildRequest, endpoint: DockerEndpoint, builderName: String, environment: [String: String],
+        manifest: ManifestCollector?
+    ) -> BuildLauncher.Started {
         let dialer: BuildKitDialer
         do { dialer = try BuildKitDialer(endpoint: endpoint) } catch {
             return BuildLauncher.Started(events: BuildLauncher.failed(error.description), cancel: {}, path: .native(contextName: builderName))
         }
-        let driver = NativeDriver(dialer: dialer, builderName: builderName)
+        let driver = NativeDriver(dialer: dialer, builderName: builderName, manifest: manifest)
         var r = request
         r.builder = nil
         return BuildLauncher.Started(events: driver.start(r, environment: environment), cancel: { driver.cancel() }, path: .native(contextName: builderName))

@@ -1,4 +1,5 @@
 import Docker
+import HistoryModel
 import Foundation
 import NIOCore
 import SwiftProtobuf
@@ -18,12 +19,13 @@ final class Session: Sendable {
     let auth: RegistryAuth
     let output: OutputTarget?
     /// Transfer figures of the context upload.
-    let transfers = TransferCounter()
+    let transfers: TransferCounter
 
     init(
         sharedKey: String, sources: [String: FileSync.Source], secrets: SecretStore, ssh: SSHForwarding, auth: RegistryAuth,
-        output: OutputTarget?
+        output: OutputTarget?, manifest: ManifestCollector? = nil
     ) {
+        self.transfers = TransferCounter(collector: manifest)
         self.id = Session.newID()
         self.sharedKey = sharedKey
         self.sources = sources

@@ -83,7 +83,7 @@ struct SecretStore: Sendable {
             }
             var response = Moby_Buildkit_Secrets_V1_GetSecretResponse()
             response.data = Data(data)
-            data.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) }
+            _ = data.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) }
             try await call.send(try response.serializedBytes())
             return .ok
         } catch {

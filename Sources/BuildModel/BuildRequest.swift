@@ -12,6 +12,13 @@ public struct BuildRequest: Sendable, Equatable, Codable {
             self.name = name
             self.value = value
         }
+
+        /// True when an argument of this name looks like a secret: its value is masked on screen
+        /// and never written to the history store.
+        public static func looksSecret(_ name: String) -> Bool {
+            let n = name.uppercased()
+            return ["TOKEN", "SECRET", "PASSWORD", "PASSWD", "KEY", "CREDENTIAL"].contains { n.contains($0) }
+        }
     }
 
     /// Display name of the build (defaults to the context folder's name).

@@ -1,5 +1,6 @@
 import BuildModel
 import Foundation
+import HistoryModel
 
 /// Which way a build goes (DESIGN.md "How a build flows").
 public enum BuildPath: Sendable, Equatable {
@@ -16,7 +17,32 @@ public enum BuildPath: Sendable, Equatable {
 /// Starts builds through BuildKit's own API (the BuildKit module provides it).
 public protocol NativeBuildStarter: Sendable {
     /// Starts `request` on the engine at `endpoint` (the builder is the engine's own).
-    func start(_ request: BuildRequest, endpoint: DockerEndpoint, builderName: String, environment: [String: String]) -> BuildLauncher.Started
+    func start(
+        _ request: BuildRequest, endpoint: DockerEndpoint, builderName: String, environment: [String: String],
+        manifest: ManifestCollector?
+    ) -> BuildLauncher.Started
+}
+
+/// Keeps every build that starts (the history store): sees its events pass and, on paths that
+/// send the context themselves, the context manifest.
+public protocol BuildRecording: Sendable {
+    /// Begins a record; nil when nothing is recorded (turned off, or the store failed: it says so
+    /// through its own warning channel).
+    func begin(_ request: BuildRequest, builder: String, path: BuildPath) -> RecordingSession?
+}
+
+/// One build being recorded.
+public struct RecordingSession: Sendable {
+    /// Receives the manifest of the context as sent.
+    public var manifest: ManifestCollector
+    /// Wraps the build's events: each is recorded as it passes.
+    public var wrap: @Sendable (AsyncStream<DriverEvent>) -> AsyncStream<DriverEvent>
+
+    /// Creates a session.
+    public init(manifest: ManifestCollector, wrap: @escaping @Sendable (AsyncStream<DriverEvent>) -> AsyncStream<DriverEvent>) {
+        self.manifest = manifest
+        self.wrap = wrap
+    }
 }
 
 /// Picks the path for a build and starts it there.
@@ -25,11 +51,14 @@ public struct BuildLauncher: Sendable {
     public let discovery: BuilderDiscovery
     /// The native BuildKit client, when linked.
     public let native: (any NativeBuildStarter)?
+    /// The history store, when builds are recorded.
+    public let recording: (any BuildRecording)?
 
     /// Creates a launcher.
-    public init(discovery: BuilderDiscovery, native: (any NativeBuildStarter)? = nil) {
+    public init(discovery: BuilderDiscovery, native: (any NativeBuildStarter)? = nil, recording: (any BuildRecording)? = nil) {
         self.discovery = discovery
         self.native = native
+        self.recording = recording
     }
 
     /// `BUILDTOP_ENGINE_PATH=legacy` picks the `/build` upload over BuildKit's API (tests, and
@@ -107,11 +136,28 @@ public struct BuildLauncher: Sendable {
     /// Starts a build on the path `choosePath` picks; failures arrive as `.finished(.failed)`.
     public func start(_ request: BuildRequest, builders: BuilderList, context: PreparedContext? = nil) -> Started {
         let path = choosePath(for: request, builders: builders)
+        let builder: String
+        switch path {
+        case .native(let name), .engine(let name): builder = name
+        case .buildx: builder = request.builder ?? builders.current
+        case .unavailable: builder = request.builder ?? builders.current
+        }
+        guard let session = recording?.begin(request, builder: builder, path: path) else {
+            return start(request, path: path, builders: builders, context: context, manifest: nil)
+        }
+        var started = start(request, path: path, builders: builders, context: context, manifest: session.manifest)
+        started.events = session.wrap(started.events)
+        return started
+    }
+
+    func start(_ request: BuildRequest, path: BuildPath, builders: BuilderList, context: PreparedContext?, manifest: ManifestCollector?) -> Started {
         switch path {
         case .native(let contextName):
             guard let native else { return Started(events: Self.failed("internal: no native BuildKit client"), cancel: {}, path: path) }
             do {
-                return native.start(request, endpoint: try endpoint(contextName: contextName), builderName: contextName, environment: discovery.environment)
+                return native.start(
+                    request, endpoint: try endpoint(contextName: contextName), builderName: contextName,
+                    environment: discovery.environment, manifest: manifest)
             } catch {
                 return Started(events: Self.failed("\(error)"), cancel: {}, path: path)
             }

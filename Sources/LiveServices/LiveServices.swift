@@ -17,7 +17,7 @@ extension RuntimeServices {
         let discovery = BuilderDiscovery(
             environment: env, homeDirectory: env["HOME"] ?? FileManager.default.homeDirectoryForCurrentUser.path,
             hostFlag: hostFlag, contextFlag: contextFlag, workers: NativeWorkersProbe())
-        let launcher = BuildLauncher(discovery: discovery, native: NativeBuilds())
+        let launcher = BuildLauncher(discovery: discovery, native: NativeBuilds(), recording: HistoryRecording.from(environment: env))
         return RuntimeServices(
             startBuild: { _, request, post in
                 let control = BuildControl()

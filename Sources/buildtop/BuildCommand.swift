@@ -5,6 +5,7 @@ import BuildModel
 import BuildKit
 import Docker
 import Foundation
+import LiveServices
 import LocalFiles
 
 /// `buildtop build [flags] PATH`: `docker buildx build` flags, run on the engine's BuildKit.
@@ -160,7 +161,7 @@ struct BuildCommand: AsyncParsableCommand {
             environment: env, homeDirectory: FileManager.default.homeDirectoryForCurrentUser.path,
             hostFlag: host, contextFlag: context, workers: NativeWorkersProbe())
         let builders = await discovery.discover(builderFlag: builder, details: false)
-        let launcher = BuildLauncher(discovery: discovery, native: NativeBuilds())
+        let launcher = BuildLauncher(discovery: discovery, native: NativeBuilds(), recording: HistoryRecording.from(environment: env))
         let path = launcher.choosePath(for: request, builders: builders)
         var prepared: PreparedContext?
         switch path {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BuildKit
 import Docker
+import BuildModel
 import Foundation
 import TerminalKit
 
@@ -143,17 +144,7 @@ struct PruneCommand: AsyncParsableCommand {
     }
 
     /// `1024`, `10MB`, `2GiB` …
-    static func bytes(_ text: String) -> Int64? {
-        let digits = text.prefix { $0.isNumber || $0 == "." }
-        guard let n = Double(digits) else { return nil }
-        let unit = text.dropFirst(digits.count).lowercased()
-        let factors: [String: Double] = [
-            "": 1, "b": 1, "k": 1e3, "kb": 1e3, "m": 1e6, "mb": 1e6, "g": 1e9, "gb": 1e9, "t": 1e12, "tb": 1e12,
-            "kib": 1024, "mib": 1_048_576, "gib": 1_073_741_824, "tib": 1_099_511_627_776,
-        ]
-        guard let f = factors[unit] else { return nil }
-        return Int64(n * f)
-    }
+    static func bytes(_ text: String) -> Int64? { ByteUnits.parse(text) }
 }
 
 /// JSON string quoting for the du output.

@@ -72,7 +72,7 @@ struct ReplayCommand: AsyncParsableCommand {
             guard let format = StreamFormat.detect(Array(bytes.prefix(64 * 1024))) else {
                 throw CLIError("\(path): not a rawjson or Engine API build stream")
             }
-            let items = format == .rawjson ? RawJSONDecoder.decodeAll(bytes) : EngineStreamDecoder.decodeAll(bytes)
+            let items = format.decodeAll(bytes)
             let (entries, result, problem) = Self.timeline(items, file: i)
             timelines.append(entries)
             endings.append(result)

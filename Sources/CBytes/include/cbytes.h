@@ -21,4 +21,16 @@ size_t cbytes_find_quote_or_backslash(const uint8_t *p, size_t n);
 /// free (glibc `mallopt`), for batch decoding where memory churns at memory speed.
 void cbytes_keep_freed_heap(void);
 
+
+/// SHA-256 state.
+typedef struct {
+    uint32_t h[8];
+    uint64_t length;
+    uint8_t buf[64];
+    size_t used;
+} cbytes_sha256;
+void cbytes_sha256_init(cbytes_sha256 *s);
+void cbytes_sha256_update(cbytes_sha256 *s, const uint8_t *p, size_t n);
+void cbytes_sha256_final(cbytes_sha256 *s, uint8_t out[32]);
+
 #endif

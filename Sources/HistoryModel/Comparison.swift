@@ -40,7 +40,7 @@ public enum MissReason: Sendable, Equatable {
             let shown = files.prefix(3).map(\.text).joined(separator: ", ")
             out = "context changed: " + shown + (files.count > 3 ? " and \(files.count - 3) more" : "")
         case .contextUnknown:
-            out = "context changed? no context manifest recorded for both builds"
+            out = "context unknown: a build has no context manifest recorded"
         case .noCache:
             out = "--no-cache"
         case .unavailable(let old?, let new?):

@@ -102,8 +102,8 @@ public enum Timeline {
             return false
         }
 
-        /// The state mark: `✗` error, `⊘` canceled, `·` skipped, `▶` first miss, `★` critical
-        /// path, `◆` hit, else a space (ASCII: `x - . > * o`).
+        /// The state mark, first match: `✗` error, `⊘` canceled, `·` skipped, `▶` first miss,
+        /// `◆` hit, `★` critical path, else a space (ASCII: `x - . > o *`).
         public func glyph(_ glyphs: Glyphs) -> String {
             let u = glyphs == .unicode
             switch state {
@@ -113,8 +113,8 @@ public enum Timeline {
             default: break
             }
             if isFirstMiss { return u ? "▶" : ">" }
-            if onCriticalPath { return u ? "★" : "*" }
             if state == .hit { return u ? "◆" : "o" }
+            if onCriticalPath { return u ? "★" : "*" }
             return " "
         }
 
@@ -464,7 +464,10 @@ public enum Timeline {
             if Double(last) == e { last -= 1 }
             if first >= last {
                 let n = min(8, max(1, Int(((e - s) * 8).rounded())))
-                put(first, n == 8 ? .full : .left(n))
+                // Within one cell: anchored to the side it touches (a span reaching the cell's
+                // right edge from inside it is a start).
+                let right = e >= Double(first + 1) - 1e-9 && s > Double(first) + 1e-9
+                put(first, n == 8 ? .full : right ? .right(n) : .left(n))
                 continue
             }
             let head = min(8, max(1, Int(((Double(first + 1) - s) * 8).rounded())))

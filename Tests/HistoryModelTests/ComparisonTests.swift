@@ -119,7 +119,7 @@ struct ComparisonTests {
             state: S.copyBuild(tag: "2", copyCached: false, runCached: false), manifest: ContextManifest(entries: []))
         let c = BuildComparison.compare(previous: previous, current: current)
         #expect(try row(c, "[2/3] COPY app.txt /app/").outcome == .firstMiss(.contextUnknown))
-        #expect(c.summary.contains("no context manifest"))
+        #expect(c.summary.hasSuffix("— context unknown: a build has no context manifest recorded"))
     }
 
     /// A build argument changed and the RUN shows its value expanded (as BuildKit names it).
@@ -142,6 +142,19 @@ struct ComparisonTests {
         #expect(c.summary == "first miss: RUN echo $VERSION — build arg VERSION: 1.2.3 → 1.2.4")
         #expect(BuildComparison.references("echo ${VERSION:-x}", "VERSION"))
         #expect(!BuildComparison.references("echo $VERSIONS", "VERSION"))
+    }
+
+    /// A changed argument no step names: blamed on the RUN that missed (ARG values reach every
+    /// later RUN's environment), never on a COPY from the context whose files did not change.
+    @Test func changedBuildArgUnnamed() throws {
+        let m = ContextManifest(entries: [S.entry("app.txt", "sha256:1")])
+        let previous = BuildSnapshot(state: S.copyBuild(tag: "1", copyCached: true, runCached: true), buildArgs: ["V": "1"], manifest: m)
+        let current = BuildSnapshot(state: S.copyBuild(tag: "2", copyCached: true, runCached: false), buildArgs: ["V": "2"], manifest: m)
+        let c = BuildComparison.compare(previous: previous, current: current)
+        #expect(try row(c, "[3/3] RUN make").outcome == .firstMiss(.buildArg(name: "V", old: "1", new: "2")))
+        let copyMissed = BuildSnapshot(state: S.copyBuild(tag: "3", copyCached: false, runCached: false), buildArgs: ["V": "2"], manifest: m)
+        let c2 = BuildComparison.compare(previous: previous, current: copyMissed)
+        #expect(try row(c2, "[2/3] COPY app.txt /app/").outcome == .firstMiss(.unavailable(previousBuilder: nil, builder: nil)))
     }
 
     /// A masked argument: compared by fingerprint, printed as `(masked)`, never in clear.
@@ -183,7 +196,7 @@ struct ComparisonTests {
         let c = BuildComparison.compare(previous: previous, current: current)
         #expect(try row(c, "[2/4] RUN a").outcome == .hit)
         #expect(try row(c, "[3/4] RUN x").outcome == .new)
-        #expect(try row(c, "[4/4] RUN b").outcome == .firstMiss(.unavailable(previousBuilder: nil, builder: nil)))
+        #expect(try row(c, "[4/4] RUN b").outcome == .cascade(from: "[3/4] RUN x"))
         #expect(c.removed == ["exporting to image"])
     }
 

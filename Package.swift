@@ -89,7 +89,7 @@ let package = Package(
         // UI model, pure: app state, events and effects, the reducer, keymaps, themes as data.
         .target(name: "AppModel", dependencies: ["BuildModel", "TerminalKit"], swiftSettings: strict),
         // UI: pure drawing of the app state into a Screen.
-        .target(name: "Views", dependencies: ["AppModel", "BuildModel", "TerminalKit"], swiftSettings: strict),
+        .target(name: "Views", dependencies: ["AppModel", "BuildModel", "TerminalKit", "HistoryModel"], swiftSettings: strict),
         // UI: the runtime loop and its effects (files, themes), over any terminal; no network.
         .target(
             name: "App",

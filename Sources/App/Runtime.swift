@@ -59,6 +59,41 @@ public final class EventBus: Sendable {
     }
 }
 
+/// The build history as the dashboard reads it (the store lives in the History module; the
+/// executable wires it).
+public struct HistoryService: Sendable {
+    /// The stored builds, newest first, or why they cannot be read.
+    public var list: @Sendable () async -> Result<[HistoryRow], HistoryServiceError>
+    /// Feeds a stored build's events (its recorded stream, then its recorded result) to `post`,
+    /// reading the stream in pieces; an error line when it cannot.
+    public var open: @Sendable (_ ref: String, _ post: @escaping @Sendable (DriverEvent) -> Void) async -> Void
+    /// The comparison of a stored build with the build of its context before it: title and lines.
+    public var compare: @Sendable (_ ref: String, _ width: Int) async -> (String, [String])
+
+    /// Creates the service.
+    public init(
+        list: @escaping @Sendable () async -> Result<[HistoryRow], HistoryServiceError>,
+        open: @escaping @Sendable (String, @escaping @Sendable (DriverEvent) -> Void) async -> Void,
+        compare: @escaping @Sendable (String, Int) async -> (String, [String])
+    ) {
+        self.list = list
+        self.open = open
+        self.compare = compare
+    }
+
+    /// No history (tests, or recording turned off).
+    public static let none = HistoryService(
+        list: { .failure(HistoryServiceError("the history is off (BUILDTOP_HISTORY=off)")) },
+        open: { _, post in post(.finished(.failed("the history is off"))) },
+        compare: { _, _ in ("comparison", ["the history is off"]) })
+}
+
+/// Why the history cannot be read, in one line.
+public struct HistoryServiceError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
 /// What the runtime needs from the outside world, so tests can replace it.
 public struct RuntimeServices: Sendable {
     /// Starts a build: delivers its events through `post` and returns a canceller.
@@ -75,6 +110,8 @@ public struct RuntimeServices: Sendable {
     public var discoverBuilders: @Sendable () async -> BuilderList
     /// Runs a builder command and reports it for the command log.
     public var runBuilderCommand: @Sendable (BuilderCommand) async -> CommandLogEntry
+    /// The build history.
+    public var history: HistoryService = .none
 
     /// Creates services.
     public init(
@@ -138,7 +175,7 @@ public final class Runtime {
     var spills: [Int: LogSpill] = [:]
     /// Builder discoveries and commands in flight (awaited on quit).
     var tasks: [Task<Void, Never>] = []
-    let history: HistoryStore
+    let history: RememberedRequests
     /// File effects, in order (a spill before the save that reads it).
     let io = DispatchQueue(label: "buildtop.io")
     let ioPending = PendingCount()
@@ -162,7 +199,7 @@ public final class Runtime {
         self.state = state
         self.terminal = terminal
         self.services = services
-        self.history = HistoryStore(directory: services.stateDirectory)
+        self.history = RememberedRequests(directory: services.stateDirectory)
         self.terminal.wakeFD = bus.readFD
     }
 
@@ -348,6 +385,24 @@ public final class Runtime {
             let run = services.runBuilderCommand
             tasks.append(Task.detached { bus.post(.builderCommandFinished(command, await run(command))) })
             pruneTasks()
+        case .listHistory:
+            let list = services.history.list
+            backgroundTask {
+                switch await list() {
+                case .success(let rows): bus.post(.historyListed(rows))
+                case .failure(let e): bus.post(.historyFailed(e.description))
+                }
+            }
+        case .openStored(let id, let ref):
+            let open = services.history.open
+            backgroundTask { await open(ref) { e in bus.post(.driver(id: id, e)) } }
+        case .compareStored(let ref):
+            let compare = services.history.compare
+            let width = max(40, state.size.width - 6)
+            backgroundTask {
+                let (title, lines) = await compare(ref, width)
+                bus.post(.textLoaded(title: title, lines: lines))
+            }
         case .quit(let cancelRunning):
             // Never wait here: the cancels go out in the background; `finish` waits for the
             // builds to end after the terminal was restored.
@@ -361,6 +416,17 @@ public final class Runtime {
 
     /// Keeps the newest background tasks only (older ones finished long ago; cancelling a
     /// finished task on quit would do nothing).
+    /// Async I/O off the loop (the history), counted until its result is posted.
+    func backgroundTask(_ work: @escaping @Sendable () async -> Void) {
+        let pending = ioPending
+        pending.add(1)
+        tasks.append(Task.detached {
+            await work()
+            pending.add(-1)
+        })
+        pruneTasks()
+    }
+
     func pruneTasks() {
         if tasks.count > 32 { tasks.removeFirst(tasks.count - 32) }
     }
@@ -409,7 +475,7 @@ enum DockerfileInspection {
 }
 
 /// The last request per context folder, in `$XDG_STATE_HOME/buildtop/history.json`.
-public struct HistoryStore: Sendable {
+public struct RememberedRequests: Sendable {
     /// Folder of the file.
     public let directory: URL
 

@@ -39,6 +39,14 @@ public enum AppEvent: Sendable {
     case builderCommandFinished(BuilderCommand, CommandLogEntry)
     /// Open the builders menu.
     case openBuilders
+    /// Open the history view.
+    case openHistory
+    /// The stored builds, newest first.
+    case historyListed([HistoryRow])
+    /// The history could not be read.
+    case historyFailed(String)
+    /// Text for the text view (a comparison).
+    case textLoaded(title: String, lines: [String])
 }
 
 /// I/O the reducer asks the runtime to do.
@@ -69,4 +77,10 @@ public enum Effect: Sendable, Equatable {
     case discoverBuilders(generation: Int)
     /// Run a builder command (`docker buildx use/create/rm/…`, or buildtop's own `use`).
     case runBuilderCommand(BuilderCommand)
+    /// List the stored builds.
+    case listHistory
+    /// Feed the stored build `ref` into build `id` (a panel like a live one).
+    case openStored(id: Int, ref: String)
+    /// Compare stored build `ref` with the build of its context before it.
+    case compareStored(ref: String)
 }

@@ -20,6 +20,8 @@ public struct BuildEntry: Sendable, Equatable {
     public var cancelRequested = false
     /// Lines of the Dockerfile (read at launch) to point at the failing instruction.
     public var dockerfileLines: [String] = []
+    /// The history ref of a build opened from the history (its stream is a recording).
+    public var storedRef: String?
 
     /// The Dockerfile line (1-based) and its text of a step's instruction, when it can be found.
     public func dockerfileLine(for step: Step) -> (Int, String)? {
@@ -288,6 +290,12 @@ public enum Mode: Sendable, Equatable {
     case form(FormState)
     /// The builders menu.
     case builders(BuilderMenuState)
+    /// The stored builds.
+    case history(HistoryViewState)
+    /// A build on a time axis.
+    case timeline(TimelineViewState)
+    /// A comparison of two stored builds (or other computed text).
+    case text(TextViewState)
 }
 
 /// A key hint for the footer and the help screen.

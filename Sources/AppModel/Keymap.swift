@@ -9,6 +9,8 @@ public enum Action: Sendable, Equatable {
     case suspend
     case builders, useBuilder, useDefault, useGlobal, createBuilder, removeBuilder, bootstrapBuilder, stopBuilder
     case inspectBuilder, toggleAlias, refresh
+    /// History and timeline.
+    case history, timeline, compare, filter, glyphs
     /// Text entry (form fields, search, palette, save prompt).
     case deleteChar, clearField, submit, dismiss
     /// Forms.
@@ -56,6 +58,7 @@ public struct Binding: Sendable {
 /// Where keys are read.
 public enum KeyContext: String, Sendable, CaseIterable {
     case dashboard, logs, search, savePrompt, form, builders, createBuilder, palette, confirm, help
+    case history, historyFilter, timeline, text
 }
 
 /// The keymaps, as data: the reducer looks keys up here, and the footer and the help overlay are
@@ -96,7 +99,7 @@ public enum Keymap {
     // MARK: - Tables
 
     static let help = Binding([.char("?"), .function(1)], "?", .help, "help: every key of this view", short: "help")
-    static let palette = Binding([.char(":")], ":", .palette, "command palette (:build, :builders, :theme NAME, :layout, :quit)", short: "commands")
+    static let palette = Binding([.char(":")], ":", .palette, "command palette (:build, :builders, :history, :theme NAME, :layout, :quit)", short: "commands")
     static let suspend = Binding([.ctrl("z")], "^Z", .suspend, "suspend to the shell", footer: false)
 
     /// Dashboard bindings.
@@ -104,6 +107,8 @@ public enum Keymap {
         Binding([.char("n")], "n", .newBuild, "new build"),
         Binding([.enter], "⏎", .open, "steps and logs of the build", when: hasBuild),
         Binding([.char("b")], "b", .builders, "builders"),
+        Binding([.char("H")], "H", .history, "history: the builds buildtop ran", short: "history"),
+        Binding([.char("t")], "t", .timeline, "timeline of the build", short: "timeline", when: hasBuild),
         Binding([.tab, .char("l"), .right, .char("j"), .down], "tab", .nextPanel, "next panel", when: hasBuild),
         Binding([.backTab, .char("h"), .left, .char("k"), .up], "S-tab", .prevPanel, "previous panel", footer: false, when: hasBuild),
         Binding((1...9).map { .char(Character(String($0))) }, "1-9", .panel(0), "panel by number", footer: false, when: hasBuild),
@@ -134,6 +139,7 @@ public enum Keymap {
         Binding([.char("n")], "n/N", .nextMatch, "next match", when: hasSearch),
         Binding([.char("N")], "N", .prevMatch, "previous match", footer: false, when: hasSearch),
         Binding([.char("s")], "s", .save, "save the step's log to a file (asks where)"),
+        Binding([.char("T")], "T", .timeline, "timeline of the build", footer: false),
         Binding([.char("x")], "x", .cancel, "cancel the build", footer: false, when: canCancel),
         Binding([.char("r")], "r", .rerun, "rerun the build", footer: false, when: canRerun),
         help, palette, suspend,
@@ -235,6 +241,64 @@ public enum Keymap {
         Binding([.ctrl("c")], "^C", .quit, "quit", footer: false),
     ]
 
+    static func historyRow(_ s: AppState) -> HistoryRow? {
+        if case .history(let h) = s.mode { return h.current }
+        return nil
+    }
+
+    static func hasRow(_ s: AppState) -> Bool { historyRow(s) != nil }
+
+    /// The history view.
+    public static let historyKeys: [Binding] = [
+        Binding([.char("j"), .down], "j/k", .down, "next build"),
+        Binding([.char("k"), .up], "k", .up, "previous build", footer: false),
+        Binding([.char("g"), .home], "g/G", .top, "newest / oldest", footer: false),
+        Binding([.char("G"), .end], "G", .bottom, "oldest", footer: false),
+        Binding([.pageDown, .ctrl("f"), .char(" ")], "PgDn", .pageDown, "page down", footer: false),
+        Binding([.pageUp, .ctrl("b")], "PgUp", .pageUp, "page up", footer: false),
+        Binding([.enter], "⏎", .open, "open the build in a panel (as if live)", short: "open", when: hasRow),
+        Binding([.char("t")], "t", .timeline, "open the build and show its timeline", short: "timeline", when: hasRow),
+        Binding([.char("c")], "c", .compare, "compare with the build of its context before it (why the cache missed)", short: "compare", when: hasRow),
+        Binding([.char("r")], "r", .rerun, "run the build's request again", short: "rerun", when: hasRow),
+        Binding([.char("/")], "/", .filter, "filter by text (name, context, status, builder)", short: "filter"),
+        Binding([.char("R")], "R", .refresh, "read the history again", footer: false),
+        Binding([.escape, .char("q")], "esc", .back, "back"),
+        help, palette, suspend,
+        Binding([.ctrl("c")], "^C", .quit, "quit", footer: false),
+    ]
+
+    /// Typing the history filter.
+    public static let historyFilter: [Binding] = [
+        Binding([.enter, .down], "⏎", .submit, "keep the filter"),
+        Binding([.backspace], "⌫", .deleteChar, "delete a character", footer: false),
+        Binding([.ctrl("u")], "^U", .clearField, "clear", footer: false),
+        Binding([.escape], "esc", .dismiss, "clear the filter"),
+    ]
+
+    /// The timeline view.
+    public static let timelineKeys: [Binding] = [
+        Binding([.char("j"), .down], "j/k", .down, "scroll"),
+        Binding([.char("k"), .up], "k", .up, "scroll back", footer: false),
+        Binding([.pageDown, .char(" ")], "PgDn", .pageDown, "page down", footer: false),
+        Binding([.pageUp], "PgUp", .pageUp, "page up", footer: false),
+        Binding([.char("a")], "a", .glyphs, "blocks ⇄ ASCII", short: "ascii"),
+        Binding([.enter], "⏎", .open, "steps and logs of the build", short: "logs"),
+        Binding([.escape, .char("q")], "esc", .back, "back"),
+        help, palette, suspend,
+        Binding([.ctrl("c")], "^C", .quit, "quit", footer: false),
+    ]
+
+    /// The text view (a comparison).
+    public static let textKeys: [Binding] = [
+        Binding([.char("j"), .down], "j/k", .down, "scroll"),
+        Binding([.char("k"), .up], "k", .up, "scroll back", footer: false),
+        Binding([.pageDown, .char(" ")], "PgDn", .pageDown, "page down", footer: false),
+        Binding([.pageUp], "PgUp", .pageUp, "page up", footer: false),
+        Binding([.escape, .char("q")], "esc", .back, "back"),
+        help, palette, suspend,
+        Binding([.ctrl("c")], "^C", .quit, "quit", footer: false),
+    ]
+
     /// The command palette.
     public static let paletteKeys: [Binding] = [
         Binding([.enter], "⏎", .submit, "run"),
@@ -270,6 +334,9 @@ public enum Keymap {
         case .form: return .form
         case .logs(let lv): return lv.searching ? .search : lv.savePath != nil ? .savePrompt : .logs
         case .builders(let m): return m.create != nil ? .createBuilder : .builders
+        case .history(let h): return h.filtering ? .historyFilter : .history
+        case .timeline: return .timeline
+        case .text: return .text
         }
     }
 
@@ -286,12 +353,16 @@ public enum Keymap {
         case .palette: paletteKeys
         case .confirm: confirm
         case .help: helpKeys
+        case .history: historyKeys
+        case .historyFilter: historyFilter
+        case .timeline: timelineKeys
+        case .text: textKeys
         }
     }
 
     /// Contexts where characters without a binding are typed into a field.
     public static func takesText(_ context: KeyContext) -> Bool {
-        [.search, .savePrompt, .form, .createBuilder, .palette].contains(context)
+        [.search, .savePrompt, .form, .createBuilder, .palette, .historyFilter].contains(context)
     }
 
     /// The action of a key now: the first binding of the current context that has the key and
@@ -327,6 +398,10 @@ public enum Keymap {
             case .palette: "Command palette"
             case .confirm: "Question"
             case .help: "Help"
+            case .history: "History"
+            case .historyFilter: "Filter the history"
+            case .timeline: "Timeline"
+            case .text: "Comparison"
             }
         var seen: [(String, String)] = []
         var rows: [KeyHint] = []

@@ -52,6 +52,14 @@ extension AppState {
             return builderCommandFinished(command, entry)
         case .openBuilders:
             return openBuilders()
+        case .openHistory:
+            return openHistory()
+        case .historyListed(let rows):
+            return historyListed(rows)
+        case .historyFailed(let why):
+            return historyFailed(why)
+        case .textLoaded(let title, let lines):
+            return textLoaded(title: title, lines: lines)
         case .mouse(let m):
             return mouse(m)
         case .key(let k):
@@ -183,6 +191,10 @@ extension AppState {
         case .dashboard: return dashboardAction(a)
         case .logs: return logsAction(a)
         case .builders: return buildersAction(a)
+        case .history: return historyAction(a)
+        case .historyFilter: return historyFilterAction(a)
+        case .timeline: return timelineAction(a)
+        case .text: return textAction(a)
         }
     }
 
@@ -190,6 +202,10 @@ extension AppState {
     mutating func type(_ c: Character, in ctx: KeyContext) -> [Effect] {
         switch (ctx, mode) {
         case (.palette, _): palette = (palette ?? "") + String(c)
+        case (.historyFilter, .history(var h)):
+            h.filter.append(c)
+            h.selected = 0
+            mode = .history(h)
         case (.search, .logs(var lv)):
             lv.search.append(c)
             mode = .logs(lv)
@@ -240,6 +256,8 @@ extension AppState {
         switch a {
         case .newBuild: return openForm()
         case .builders: return openBuilders()
+        case .history: return openHistory()
+        case .timeline: return openTimeline()
         case .open:
             guard let b = focused else { return [] }
             let steps = b.state.visibleSteps
@@ -323,11 +341,15 @@ extension AppState {
             return []
         case "builders", "builder":
             return openBuilders()
+        case "history", "hist":
+            return openHistory()
+        case "timeline":
+            return openTimeline()
         case "help":
             showHelp = true
             return []
         default:
-            message = "unknown command :\(cmd) (try :build, :theme, :layout, :builders, :quit)"
+            message = "unknown command :\(cmd) (try :build, :history, :timeline, :theme, :layout, :builders, :quit)"
             return []
         }
     }
@@ -381,6 +403,9 @@ extension AppState {
             lv.follow = false
             lv.scroll = max(0, next - page / 2)
             message = "match \((m.firstIndex(of: next) ?? 0) + 1)/\(m.count)"
+        case .timeline:
+            mode = .timeline(TimelineViewState(buildID: lv.buildID))
+            return []
         case .save:
             guard steps.indices.contains(lv.step), let b = build(lv.buildID) else { break }
             lv.savePath = proposedLogPath(b, stepNumber: lv.step + 1)
@@ -466,6 +491,12 @@ extension AppState {
                 mode = .logs(LogViewState(copying: lv, stepsFocused: false))
                 return logsAction(m.kind == .scrollDown ? .down : .up)
             }
+        case .history:
+            if m.kind == .scrollDown || m.kind == .scrollUp { return historyAction(m.kind == .scrollDown ? .down : .up) }
+        case .timeline:
+            if m.kind == .scrollDown || m.kind == .scrollUp { return timelineAction(m.kind == .scrollDown ? .down : .up) }
+        case .text:
+            if m.kind == .scrollDown || m.kind == .scrollUp { return textAction(m.kind == .scrollDown ? .down : .up) }
         case .form, .builders: break
         }
         return []

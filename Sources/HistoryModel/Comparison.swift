@@ -229,7 +229,7 @@ public struct BuildComparison: Sendable, Equatable {
         }
         // A step that ran where the cache could have served it.
         func isMiss(_ i: Int) -> Bool { executed(i) && steps[i].countsForCache }
-        var roots: [Int: Int?] = [:]
+        var roots: [Int: Int] = [:]
         var visiting: Set<Int> = []
         func root(_ i: Int) -> Int? {
             if let r = roots[i] { return r }

@@ -122,16 +122,17 @@ public enum Timeline {
         public var durationText: String { segments.isEmpty ? "" : DurationText.format(duration) }
 
         /// With a comparison: the outcome (`MISS ctx: app.txt`, `cascade`, `hit`, `new`) and the
-        /// change in duration (`+3.2s`); empty without one.
-        public func note(_ glyphs: Glyphs) -> String {
+        /// change in duration (`+3.2s`); `compact`: the outcome word alone (`MISS`); empty
+        /// without a comparison.
+        public func note(_ glyphs: Glyphs, compact: Bool = false) -> String {
             guard let c = comparison else { return "" }
             var parts: [String] = []
             switch c.outcome {
-            case .firstMiss(let reason): parts.append("MISS " + reason.word(ascii: glyphs == .ascii))
+            case .firstMiss(let reason): parts.append(compact ? "MISS" : "MISS " + reason.word(ascii: glyphs == .ascii))
             case .ran, .notRun: break
             default: parts.append(c.outcome.word)
             }
-            if let d = c.delta { parts.append(ComparisonText.signed(d)) }
+            if !compact, let d = c.delta { parts.append(ComparisonText.signed(d)) }
             return parts.joined(separator: " ")
         }
     }
@@ -297,7 +298,7 @@ public enum Timeline {
                 let limit = rows[current].stop ?? start
                 var best: Int?
                 let parents = graph.parents[i].compactMap { byStep[$0] }
-                if graph.parents[i].isEmpty {
+                if parents.isEmpty {
                     // Nothing says what it waited for: the step that finished last before it began.
                     for (r, row) in rows.enumerated() where !seen.contains(r) {
                         guard let stop = row.stop, stop <= start + 0.001, let s = row.start, s < start else { continue }
@@ -373,7 +374,8 @@ public enum Timeline {
             var out = row.glyph(glyphs) + " " + label(row, glyphs: glyphs) + " " + bar(row, glyphs: glyphs) + " "
             out += Cells.padLeft(row.durationText, to: durationWidth)
             if noteWidth > 0 {
-                let note = row.note(glyphs)
+                var note = row.note(glyphs)
+                if Cells.width(note) > noteWidth { note = row.note(glyphs, compact: true) }
                 if !note.isEmpty { out += " " + Cells.truncateRight(note, to: noteWidth, ascii: glyphs == .ascii) }
             }
             return Timeline.trimmed(out)

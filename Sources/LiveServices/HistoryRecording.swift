@@ -1,3 +1,5 @@
+import App
+import AppModel
 import BuildModel
 import Docker
 import Foundation
@@ -60,7 +62,7 @@ public final class HistoryRecording: BuildRecording {
         }
         let walked = WalkedManifest()
         recorder.provideManifest {
-            if let m = walked.value.withLock({ $0 }) { return m }
+            if let m: ContextManifest = walked.value.withLock({ $0 }) { return m }
             return collector.isEmpty ? nil : collector.manifest
         }
         return RecordingSession(manifest: collector) { events in
@@ -119,4 +121,61 @@ public final class HistoryRecording: BuildRecording {
 /// The manifest a walk produced, shared between the stream and the recorder.
 final class WalkedManifest: Sendable {
     let value = Mutex<ContextManifest?>(nil)
+}
+
+extension HistoryService {
+    /// The store named by the environment, read for the dashboard.
+    public static func live(environment env: [String: String]) -> HistoryService {
+        let settings = HistorySettings.from(environment: env)
+        @Sendable func store() -> Result<HistoryStore, HistoryError> {
+            do throws(HistoryError) { return .success(try HistoryStore(settings: settings)) } catch { return .failure(error) }
+        }
+        return HistoryService(
+            list: {
+                switch store() {
+                case .failure(let e): return .failure(HistoryServiceError(e.description))
+                case .success(let s):
+                    do throws(HistoryError) {
+                        return .success(try s.list().map(HistoryRow.init))
+                    } catch {
+                        return .failure(HistoryServiceError(error.description))
+                    }
+                }
+            },
+            open: { ref, post in
+                do throws(HistoryError) {
+                    let s = try store().get()
+                    try s.events(try s.resolve(ref), post)
+                } catch {
+                    post(.finished(.failed(error.description)))
+                }
+            },
+            compare: { ref, width in
+                do throws(HistoryError) {
+                    let s = try store().get()
+                    let b = try s.resolve(ref)
+                    guard let a = try s.previous(of: b) else {
+                        return ("\(b.name): \(b.ref)", ["the first build of \(b.context) in the history: nothing to compare it with"])
+                    }
+                    let previous = try s.snapshot(a)
+                    let current = try s.snapshot(b)
+                    let c = BuildComparison.compare(previous: previous, current: current)
+                    return (
+                        "\(b.name): \(b.ref.prefix(8)) against \(a.ref.prefix(8))",
+                        ComparisonText.lines(c, previous: previous, current: current, width: width)
+                    )
+                } catch {
+                    return ("comparison", [error.description])
+                }
+            })
+    }
+}
+
+extension HistoryRow {
+    /// The dashboard's row of a stored build.
+    init(_ e: HistoryEntry) {
+        self.init(
+            ref: e.ref, name: e.name, context: e.context, status: e.status.rawValue, startedAt: Timestamp(unix: e.startedAt),
+            duration: e.duration, cache: e.cache, builder: e.builder, request: e.request, pinned: e.pinned, error: e.error)
+    }
 }

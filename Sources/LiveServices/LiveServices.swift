@@ -18,7 +18,7 @@ extension RuntimeServices {
             environment: env, homeDirectory: env["HOME"] ?? FileManager.default.homeDirectoryForCurrentUser.path,
             hostFlag: hostFlag, contextFlag: contextFlag, workers: NativeWorkersProbe())
         let launcher = BuildLauncher(discovery: discovery, native: NativeBuilds(), recording: HistoryRecording.from(environment: env))
-        return RuntimeServices(
+        var services = RuntimeServices(
             startBuild: { _, request, post in
                 let control = BuildControl()
                 var request = request
@@ -41,6 +41,8 @@ extension RuntimeServices {
                 let buildx = await discovery.buildxVersion() != nil
                 return await BuilderManager(discovery: discovery).perform(command, buildxInstalled: buildx)
             })
+        services.history = HistoryService.live(environment: env)
+        return services
     }
 }
 

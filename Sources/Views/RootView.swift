@@ -21,6 +21,9 @@ public enum RootView {
         case .logs(let lv): LogView.draw(state, lv, into: &screen, rect: main)
         case .form(let form): FormView.draw(state, form, into: &screen, rect: main)
         case .builders(let menu): BuilderMenuView.draw(state, menu, into: &screen, rect: main)
+        case .history(let h): HistoryView.draw(state, h, into: &screen, rect: main)
+        case .timeline(let t): TimelineView.draw(state, t, into: &screen, rect: main)
+        case .text(let v): TextView.draw(state, v, into: &screen, rect: main)
         }
         if let palette = state.palette {
             screen.fill(footer, style: state.theme.style(.input))

@@ -46,51 +46,11 @@ enum HistoryCLI {
         }
     }
 
-    /// The stored stream of a build, decoded.
-    static func items(_ store: HistoryStore, _ entry: HistoryEntry) throws -> [StreamItem] {
-        guard let data = FileManager.default.contents(atPath: store.streamURL(entry.ref).path) else {
-            throw CLIError("the status stream of build \(entry.ref) is missing (\(store.streamURL(entry.ref).path))")
-        }
-        var items = StatusFrames.decodeAll([UInt8](data))
-        // A process killed mid-build leaves a frame cut short: the prefix is what was recorded.
-        if entry.status == .interrupted || entry.status == .running, case .malformed? = items.last { items.removeLast() }
-        return items
-    }
-
-    /// The result the record keeps (the stream itself has none).
-    static func result(_ entry: HistoryEntry) -> DriverEvent {
-        switch entry.status {
-        case .completed: .finished(.succeeded(imageID: entry.imageID))
-        case .failed: .finished(.failed(entry.error ?? "failed"))
-        case .canceled: .finished(.canceled)
-        case .interrupted: .finished(.failed(entry.error ?? "buildtop stopped before the build ended"))
-        case .running: .streamEnded
-        }
-    }
-
     /// The build folded from its stored stream, ended with its recorded result.
-    static func state(_ store: HistoryStore, _ entry: HistoryEntry) throws -> BuildState {
-        var st = BuildState(name: entry.name)
-        for item in try items(store, entry) {
-            switch item {
-            case .status(let s): _ = st.apply(.status(s))
-            case .text(let t): _ = st.apply(.output(t))
-            case .imageID(let id): _ = st.apply(.imageID(id))
-            case .error, .malformed: break
-            }
-        }
-        _ = st.apply(result(entry))
-        return st
-    }
+    static func state(_ store: HistoryStore, _ entry: HistoryEntry) throws -> BuildState { try store.state(entry) }
 
     /// The snapshot the comparisons take.
-    static func snapshot(_ store: HistoryStore, _ entry: HistoryEntry) throws -> BuildSnapshot {
-        var args: [String: String] = [:]
-        for a in entry.request.buildArgs { args[a.name] = a.value ?? "(from the environment)" }
-        return BuildSnapshot(
-            state: try state(store, entry), buildArgs: args, noCache: entry.request.noCache,
-            manifest: store.manifest(entry.ref), builder: entry.builder, target: entry.request.target)
-    }
+    static func snapshot(_ store: HistoryStore, _ entry: HistoryEntry) throws -> BuildSnapshot { try store.snapshot(entry) }
 
     /// buildx's duration: `%.1fs` under a minute, else `%dm %2ds`.
     static func duration(_ seconds: Double) -> String {
@@ -413,20 +373,12 @@ struct HistoryLogs: AsyncParsableCommand {
         }
         let store = try HistoryCLI.open()
         let e = try store.resolve(ref)
-        let items = try HistoryCLI.items(store, e)
-        let out = HeadlessProgress(mode: mode, names: [e.name], description: nil, clock: .recording, spill: { _ in nil })
         var last = Timestamp.zero
-        for item in items {
-            switch item {
-            case .status(let st):
-                if let t = ReplayCommand.latestTime(st) { last = max(last, t) }
-                out.handle(0, .status(st), now: last)
-            case .text(let t): out.handle(0, .output(t), now: last)
-            case .imageID(let id): out.handle(0, .imageID(id), now: last)
-            case .error, .malformed: break
-            }
+        let out = HeadlessProgress(mode: mode, names: [e.name], description: nil, clock: .recording, spill: { _ in nil })
+        try store.events(e) { event in
+            if case .status(let st) = event, let t = ReplayCommand.latestTime(st) { last = max(last, t) }
+            out.handle(0, event, now: last)
         }
-        out.handle(0, HistoryCLI.result(e), now: last)
         return 0
     }
 }

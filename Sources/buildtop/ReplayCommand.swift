@@ -3,6 +3,7 @@ import CBytes
 import BuildEvents
 import BuildModel
 import Foundation
+import History
 
 /// `buildtop replay [--progress …] [--speed N|max] FILE…`: prints saved build streams as if live.
 struct ReplayCommand: AsyncParsableCommand {
@@ -16,7 +17,7 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(help: "Playback speed: a factor (1 = as recorded) or `max`.")
     var speed: String = "1"
 
-    @Argument(help: "Stream files; several print interleaved, each line prefixed with the file's name.")
+    @Argument(help: "Stream files (rawjson, Engine API or BuildKit status.v0), or builds of the history (ref, prefix, ^N); several print interleaved, each line prefixed with its name.")
     var files: [String]
 
     @Flag(help: "Show the streams in the dashboard, one panel per file.")
@@ -64,21 +65,30 @@ struct ReplayCommand: AsyncParsableCommand {
         var timelines: [[Entry]] = []
         var problems: [Int: String] = [:]
         var endings: [DriverEvent] = []
+        var names: [String] = []
         for (i, path) in files.enumerated() {
+            // A build of the history: its ref, a prefix of one, or ^N.
+            if !FileManager.default.fileExists(atPath: path), let stored = try? Self.stored(path) {
+                let (entries, _, _) = Self.timeline(stored.items, file: i)
+                timelines.append(entries)
+                endings.append(stored.end)
+                names.append(stored.name)
+                continue
+            }
             guard let data = FileManager.default.contents(atPath: path) else {
-                throw CLIError("\(path): cannot read the file (\(String(cString: strerror(errno))))")
+                throw CLIError("\(path): cannot read the file (\(String(cString: strerror(errno)))), and it names no build of the history")
             }
             let bytes = [UInt8](data)
             guard let format = StreamFormat.detect(Array(bytes.prefix(64 * 1024))) else {
-                throw CLIError("\(path): not a rawjson or Engine API build stream")
+                throw CLIError("\(path): not a rawjson, Engine API or BuildKit status build stream")
             }
             let items = format.decodeAll(bytes)
             let (entries, result, problem) = Self.timeline(items, file: i)
             timelines.append(entries)
             endings.append(result)
+            names.append(Self.displayName(path))
             if let problem { problems[i] = "\(path): \(problem)" }
         }
-        let names = files.map { Self.displayName($0) }
         if ui {
             for i in problems.keys.sorted() { FDWriter.stderr.write("ERROR: \(problems[i] ?? "")\n") }
             if !problems.isEmpty { return 1 }
@@ -117,6 +127,15 @@ struct ReplayCommand: AsyncParsableCommand {
                 _ = ReplayFeeder.start(id: i + 1, entries: timelines[i], ending: endings[i], speed: factor, bus: runtime.bus)
             }
         }
+    }
+
+    /// A stored build: its items, its recorded end and its name.
+    static func stored(_ spec: String) throws -> (items: [StreamItem], end: DriverEvent, name: String) {
+        let store = try HistoryCLI.open()
+        let entry = try store.resolve(spec)
+        var items: [StreamItem] = []
+        try store.readStream(entry) { items.append($0) }
+        return (items, entry.endEvent, entry.name)
     }
 
     static func displayName(_ path: String) -> String {

@@ -15,9 +15,9 @@ final class FakeDrivers: Sendable {
     let canceled = Mutex<[Int]>([])
     let stateDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("bt-scn-\(UUID().uuidString.prefix(6))").path
 
-    func services(clock: TestClock, cancel: @escaping @Sendable (Int) async -> Void = { _ in }) -> RuntimeServices {
+    func services(clock: TestClock, cancel: @escaping @Sendable (Int) async -> Void = { _ in }, history: HistoryService = .none) -> RuntimeServices {
         let root = Fixtures.repositoryRoot.appendingPathComponent("themes").path
-        return RuntimeServices(
+        var services = RuntimeServices(
             startBuild: { id, request, _ in
                 self.started.withLock { $0.append((id, request)) }
                 return BuildHandle(
@@ -28,6 +28,8 @@ final class FakeDrivers: Sendable {
             },
             themeDirectories: [root], environment: ["XDG_STATE_HOME": stateDirectory, "HOME": stateDirectory],
             clock: { clock.wall }, monotonic: { clock.monotonic })
+        services.history = history
+        return services
     }
 }
 
@@ -39,11 +41,14 @@ final class Harness {
     let drivers = FakeDrivers()
     let runtime: Runtime
 
-    init(size: Size = Size(width: 140, height: 40), exitWhenDone: Bool = false, cancel: @escaping @Sendable (Int) async -> Void = { _ in }) {
+    init(
+        size: Size = Size(width: 140, height: 40), exitWhenDone: Bool = false, cancel: @escaping @Sendable (Int) async -> Void = { _ in },
+        history: HistoryService = .none
+    ) {
         terminal = ScriptedTerminal(size: size, clock: clock)
         var state = AppState(now: clock.wall, theme: .default, size: size)
         state.exitWhenDone = exitWhenDone
-        runtime = Runtime(state: state, terminal: terminal, services: drivers.services(clock: clock, cancel: cancel))
+        runtime = Runtime(state: state, terminal: terminal, services: drivers.services(clock: clock, cancel: cancel, history: history))
     }
 
     /// Plays terminal actions through the real loop until all they caused is on the screen (and,

@@ -1,0 +1,87 @@
+import App
+import AppModel
+import BuildEvents
+import BuildModel
+import Foundation
+import Synchronization
+import TerminalKit
+import Testing
+import TestSupport
+import Views
+
+/// The history in the dashboard, through the real runtime loop: `H` lists the stored builds, the
+/// filter narrows them, ⏎ opens one in a panel exactly like a live build (its recorded stream
+/// fed through the same reducer), `t` its timeline, `c` the comparison, `r` refuses a masked arg.
+@MainActor
+struct HistoryScenarioTests {
+    nonisolated static func row(_ ref: String, _ fixture: String, status: String, args: [BuildRequest.Arg] = [], age: Double) -> HistoryRow {
+        var r = BuildRequest(name: fixture, contextPath: "/work/\(fixture)")
+        r.buildArgs = args
+        return HistoryRow(
+            ref: ref, name: fixture, context: "/work/\(fixture)", status: status, startedAt: UIFixtures.now.adding(seconds: -age),
+            duration: 3.2, cache: CacheFigure(hits: 1, of: 3), builder: "default", request: r,
+            error: status == "failed" ? "process \"/bin/sh -c exit 3\" did not complete successfully: exit code: 3" : nil)
+    }
+
+    nonisolated static let opened = Mutex<[String]>([])
+
+    nonisolated static func service() -> HistoryService {
+        HistoryService(
+            list: {
+                .success([
+                    row("aaaaaaaaaaaaaaaaaaaaaaaaa", "failing", status: "failed", age: 60),
+                    row("bbbbbbbbbbbbbbbbbbbbbbbbb", "multistage", status: "completed", args: [.init(name: "API_TOKEN", value: "masked:0123456789abcdef")], age: 3600),
+                ])
+            },
+            open: { ref, post in
+                opened.withLock { $0.append(ref) }
+                let name = ref.hasPrefix("a") ? "failing" : "multistage"
+                for item in (try? Fixtures.rawjson(name)) ?? [] {
+                    if case .status(let s) = item { post(.status(s)) }
+                }
+                post(ref.hasPrefix("a") ? .finished(.failed("process \"/bin/sh -c exit 3\" did not complete successfully: exit code: 3")) : .finished(.succeeded(imageID: nil)))
+            },
+            compare: { ref, _ in ("multistage: \(ref.prefix(8)) against cccccccc", ["first miss: [2/3] COPY app.txt /app/ — context changed: app.txt (modified)", "hit      [1/3] FROM localbase"]) })
+    }
+
+    @Test func listFilterOpenTimelineCompare() {
+        let h = Harness(history: Self.service())
+        h.keys([.char("H")])
+        #expect(h.text.contains("history — 2 builds"), "\(h.text)")
+        #expect(h.text.contains("failing") && h.text.contains("multistage"))
+        #expect(h.text.contains("trend of /work/failing"))
+        // The filter narrows the list as it is typed.
+        h.keys([.char("/")])
+        h.type("multi")
+        #expect(h.text.contains("filter: multi"))
+        #expect(!h.text.contains("/work/failing"), "\(h.text)")
+        h.keys([.enter])
+        // r refuses: the token was masked in the history.
+        h.keys([.char("r")])
+        #expect(h.text.contains("API_TOKEN was masked in the history"), "\(h.text)")
+        #expect(h.drivers.started.withLock { $0.isEmpty })
+        // t: the build opens in a panel and its timeline shows.
+        h.keys([.char("t")])
+        #expect(Self.opened.withLock { $0.contains("bbbbbbbbbbbbbbbbbbbbbbbbb") })
+        #expect(h.text.contains("timeline — build 1: multistage"), "\(h.text)")
+        #expect(h.text.contains("wall "), "\(h.text)")
+        #expect(h.text.contains("max 2"), "parallel stages: \(h.text)")
+        h.keys([.escape])
+        #expect(h.text.contains("✔ done"), "\(h.text)")
+        // ⏎ on the failing build: a panel like a live one, with its error.
+        h.keys([.char("H"), .char("/"), .ctrl("u"), .enter, .char("g"), .enter])
+        #expect(h.text.contains("exit code: 3"), "\(h.text)")
+        #expect(h.text.contains("2 finished"), "\(h.text)")
+        // c: the comparison of the selected build.
+        h.keys([.char("H"), .char("j"), .char("c")])
+        #expect(h.text.contains("first miss: [2/3] COPY app.txt /app/"), "\(h.text)")
+        h.keys([.escape])
+        #expect(h.text.contains("history — 2 builds"))
+    }
+
+    @Test func historyUnavailableSaysWhy() {
+        let h = Harness()
+        h.keys([.char("H")])
+        #expect(h.text.contains("cannot read the history: the history is off"), "\(h.text)")
+    }
+}

@@ -167,10 +167,27 @@ struct TmuxE2ETests {
         #expect(screen.contains("buildx not installed"))
         try await tmux.keys("Escape")
 
+        // The history: the four builds, newest first; the failing one opens in a panel with its
+        // timeline, drawn from the stored stream.
+        try await tmux.keys("H")
+        (ok, screen) = try await tmux.wait(10) { $0.contains("history — 4 builds") && $0.contains(c.lastPathComponent) }
+        #expect(ok, "the history did not list the builds:\n\(screen)")
+        try await tmux.keys("/")
+        try await tmux.type(c.lastPathComponent)
+        try await tmux.keys("Enter")
+        (ok, screen) = try await tmux.wait(5) { $0.contains("filter: \(c.lastPathComponent)") && $0.contains("failed") && !$0.contains(a.lastPathComponent) }
+        #expect(ok, "the filter did not narrow the list:\n\(screen)")
+        try await tmux.keys("t")
+        (ok, screen) = try await tmux.wait(10) { $0.contains("timeline — build 5: \(c.lastPathComponent)") && $0.contains("wall ") && $0.contains("exit 3") }
+        #expect(ok, "the stored build's timeline did not show:\n\(screen)")
+        try await tmux.keys("Escape")
+        (ok, screen) = try await tmux.wait(10) { $0.contains("5 \(c.lastPathComponent)") && $0.contains("exit code: 3") }
+        #expect(ok, "the stored build is not in a panel like a live one:\n\(screen)")
+
         // Quit: the summary is left in the scrollback and the shell works.
         try await tmux.keys("q")
         (ok, screen) = try await tmux.wait(20) { s in
-            s.contains("buildtop: 4 builds") && s.split(separator: "\n").contains { $0 == "$" || $0.hasPrefix("$ ") }
+            s.contains("buildtop: 5 builds") && s.split(separator: "\n").contains { $0 == "$" || $0.hasPrefix("$ ") }
         }
         #expect(ok, "did not quit to the shell:\n\(screen)")
         #expect(screen.contains("canceled"))

@@ -11,7 +11,8 @@
 #  4. a 1 GB build context (20k small files, a few large ones) through BuildKit's session:
 #     wall time, client CPU and peak RSS of `buildtop build` (native path) vs `/usr/bin/docker
 #     build` with BuildKit, from a cold cache and again after touching one file.
-# BENCH_ONLY=build|replay|ui|context runs one part.
+#  5. `history ls` of a store of 10,000 builds, and (in 1) the cost of recording each build.
+# BENCH_ONLY=build|replay|ui|context|history runs one part.
 # BENCH_STATIC=1 measures a build with the Swift runtime and Foundation linked statically.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
@@ -35,11 +36,14 @@ bench_build() {
     printf 'FROM localbase\nRUN seq 1 400000\n' > "$work/chatty/Dockerfile"
     local runs=${BENCH_RUNS:-3}
     printf '\n%-34s %10s %10s %12s\n' "chatty build (${runs} runs, median)" "user+sys s" "peak RSS" "exit"
-    for who in buildtop docker; do
+    for who in buildtop nohistory docker; do
         local cpus=() rsss=() code=0
         for _ in $(seq "$runs"); do
             if [[ $who == buildtop ]]; then
-                /usr/bin/time -f '%U %S %M' -o "$work/t" "$bin" build --progress=plain --no-cache --network none "$work/chatty" \
+                XDG_STATE_HOME="$work/state" /usr/bin/time -f '%U %S %M' -o "$work/t" "$bin" build --progress=plain --no-cache --network none "$work/chatty" \
+                    >/dev/null 2>"$work/out" || code=$?
+            elif [[ $who == nohistory ]]; then
+                BUILDTOP_HISTORY=off /usr/bin/time -f '%U %S %M' -o "$work/t" "$bin" build --progress=plain --no-cache --network none "$work/chatty" \
                     >/dev/null 2>"$work/out" || code=$?
             else
                 DOCKER_BUILDKIT=1 /usr/bin/time -f '%U %S %M' -o "$work/t" /usr/bin/docker build --progress=plain --no-cache \
@@ -57,6 +61,40 @@ bench_build() {
         grep -c ' ' "$work/out" | xargs printf '%-34s %10s\n' "  ($who printed lines)"
     done
     python3 -c "print('%-34s %10.2fx %10.2fx   (target <= 0.5x)' % ('ratio buildtop/docker', $buildtop_cpu/max($docker_cpu,0.001), $buildtop_rss/$docker_rss))"
+    python3 -c "print('%-34s %+9.1f%%             (target <= +5%%)' % ('recording cost (history on vs off)', ($buildtop_cpu/max($nohistory_cpu,0.001)-1)*100))"
+    du -sb "$work/state/buildtop" | awk '{printf "%-34s %10.1f MB on disk for %d builds\n", "  (history store)", $1/1e6, '"$runs"'}'
+}
+
+# --- 5. history: listing a store of 10,000 builds -----------------------------------------------
+bench_history() {
+    local state="$work/h10k"
+    mkdir -p "$state"
+    XDG_STATE_HOME="$state" "$bin" history ls >/dev/null
+    sqlite3 "$state/buildtop/builds.db" "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 10000)
+        INSERT INTO build (ref, name, context, request, builder, path, started_at, ended_at, duration, status, total_steps,
+            completed_steps, cached_steps, cache_hits, cache_base, stream_bytes)
+        SELECT printf('r%024d', i), 'app' || (i % 50), '/src/app' || (i % 50),
+            '{\"name\":\"app\",\"contextPath\":\"/src/app\",\"tags\":[],\"buildArgs\":[],\"labels\":[],\"platforms\":[],\"noCache\":false,\"pull\":false,\"cacheFrom\":[]}',
+            'default', 'native', 1795900000 + i * 60, 1795900000 + i * 60 + 12, 12.3,
+            CASE WHEN i % 7 = 0 THEN 'failed' ELSE 'completed' END, 9, 9, 4, 3, 5, 40000 FROM n;"
+    printf '\n%-34s %10s %12s\n' "history ls, 10,000 builds (median of 5)" "wall ms" "user+sys ms"
+    for what in "ls" "ls --format json" "ls --limit 20" "version"; do
+        local walls=() cpus=()
+        for _ in 1 2 3 4 5; do
+            if [[ $what == version ]]; then
+                /usr/bin/time -f '%e %U %S' -o "$work/t" "$bin" version >/dev/null
+            else
+                # shellcheck disable=SC2086
+                XDG_STATE_HOME="$state" /usr/bin/time -f '%e %U %S' -o "$work/t" "$bin" history $what >/dev/null
+            fi
+            read -r e u s < <(tail -n 1 "$work/t")
+            walls+=("$(python3 -c "print(int($e*1000))")")
+            cpus+=("$(python3 -c "print(int(($u+$s)*1000))")")
+        done
+        printf '%-34s %10s %12s\n' "buildtop $what" "$(printf '%s\n' "${walls[@]}" | sort -g | sed -n 3p)" "$(printf '%s\n' "${cpus[@]}" | sort -g | sed -n 3p)"
+    done
+    /usr/bin/time -f '%e' -o "$work/t" sqlite3 "$state/buildtop/builds.db" "SELECT * FROM build ORDER BY seq DESC" >/dev/null
+    printf '%-34s %10s   (reference: the same rows from the sqlite3 CLI; target for ls <= 50 ms)\n' "sqlite3 SELECT *" "$(python3 -c "print(int($(tail -n 1 "$work/t")*1000))")"
 }
 
 # --- 2. replay throughput -----------------------------------------------------------------------
@@ -204,6 +242,7 @@ echo "buildtop benchmarks ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores)"
 only=${BENCH_ONLY:-}
 [[ -z $only || $only == ui ]] && bench_ui
 [[ -z $only || $only == replay ]] && bench_replay
+[[ -z $only || $only == history ]] && bench_history
 BENCH_ENGINE=1 "$root/scripts/with-engine.sh" true >/dev/null 2>&1 || true
 [[ -z $only || $only == build ]] && "$root/scripts/with-engine.sh" bash -c "$(declare -f bench_build); bin='$bin' work='$work' bench_build"
 [[ -z $only || $only == context ]] && "$root/scripts/with-engine.sh" bash -c "$(declare -f bench_context); bin='$bin' work='$work' bench_context"

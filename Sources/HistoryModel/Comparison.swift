@@ -351,6 +351,11 @@ public struct BuildComparison: Sendable, Equatable {
         {
             return arg(k)
         }
+        if name.instruction != oldName.instruction,
+            let (k, was, now) = defaultedArg(old: oldName.instruction, new: name.instruction, changedArgs, previous, current)
+        {
+            return .buildArg(name: k, old: was, new: now)
+        }
         // 2. The instruction.
         if name.instruction != oldName.instruction {
             return .instructionChanged(old: oldName.instruction, new: name.instruction)
@@ -420,6 +425,51 @@ public struct BuildComparison: Sendable, Equatable {
             used.append(k)
         }
         return text == new ? used.first : nil
+    }
+
+    /// A changed argument given in one build and left to its Dockerfile default in the other:
+    /// the instructions differ only where the given value stands, and the other side of that
+    /// difference is the default (`RUN echo v1` → `RUN echo v2` with `VERSION=2` given and
+    /// `ARG VERSION=1`). Returns the name and both values, the default marked as such.
+    static func defaultedArg(
+        old: String, new: String, _ changed: [String], _ previous: BuildSnapshot, _ current: BuildSnapshot
+    ) -> (String, String, String)? {
+        let o = Array(old.unicodeScalars)
+        let n = Array(new.unicodeScalars)
+        var head = 0
+        while head < o.count, head < n.count, o[head] == n[head] { head += 1 }
+        var tail = 0
+        while tail < o.count - head, tail < n.count - head, o[o.count - 1 - tail] == n[n.count - 1 - tail] { tail += 1 }
+        for k in changed {
+            let a = previous.buildArgs[k]
+            let b = current.buildArgs[k]
+            if let a, BuildSnapshot.isMasked(a) { continue }
+            if let b, BuildSnapshot.isMasked(b) { continue }
+            // Widen the difference to whole words of the value (`v1` → `v2` differs in one digit).
+            if a == nil, let b, !b.isEmpty, let lo = find(Array(b.unicodeScalars), in: n) {
+                let hi = lo + b.unicodeScalars.count
+                let oldHi = o.count - (n.count - hi)
+                guard lo <= head, hi >= n.count - tail, lo <= oldHi, oldHi <= o.count else { continue }
+                return (k, String(String.UnicodeScalarView(o[lo..<oldHi])) + " (Dockerfile default)", b)
+            }
+            if b == nil, let a, !a.isEmpty, let lo = find(Array(a.unicodeScalars), in: o) {
+                let hi = lo + a.unicodeScalars.count
+                guard lo <= head, hi >= o.count - tail else { continue }
+                let newHi = n.count - (o.count - hi)
+                guard lo <= head, hi >= o.count - tail, lo <= newHi, newHi <= n.count else { continue }
+                return (k, a, String(String.UnicodeScalarView(n[lo..<newHi])) + " (Dockerfile default)")
+            }
+        }
+        return nil
+    }
+
+    /// Where `needle` first occurs in `hay`.
+    static func find(_ needle: [Unicode.Scalar], in hay: [Unicode.Scalar]) -> Int? {
+        guard !needle.isEmpty, needle.count <= hay.count else { return nil }
+        for i in 0...(hay.count - needle.count) where hay[i] == needle[0] && Array(hay[i..<(i + needle.count)]) == needle {
+            return i
+        }
+        return nil
     }
 
     /// `text` with every occurrence of `a` replaced by `b`.

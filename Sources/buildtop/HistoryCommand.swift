@@ -21,7 +21,7 @@ struct HistoryCommand: AsyncParsableCommand {
             """,
         subcommands: [
             HistoryList.self, HistoryInspect.self, HistoryLogs.self, HistoryDiff.self, HistoryTimeline.self,
-            HistoryRemove.self, HistoryPin.self,
+            HistoryRemove.self, HistoryPin.self, HistoryExport.self, HistoryImport.self,
         ],
         defaultSubcommand: HistoryList.self)
 }
@@ -173,7 +173,7 @@ struct HistoryList: AsyncParsableCommand {
         guard ["table", "json"].contains(format) else { throw CLIError("invalid format \(format.debugDescription): use table or json") }
         let parsed = try filters.map(Filter.init)
         let store = try HistoryCLI.open()
-        var entries = try store.list().filter { e in parsed.allSatisfy { $0.matches(e) } }
+        var entries = try store.list(limit: parsed.isEmpty ? limit.map { max(0, $0) } : nil).filter { e in parsed.allSatisfy { $0.matches(e) } }
         if let limit { entries = Array(entries.prefix(max(0, limit))) }
         let now = Date().timeIntervalSince1970
         var out = ""
@@ -225,18 +225,22 @@ struct HistoryList: AsyncParsableCommand {
 enum Table {
     static func render(_ rows: [[String]]) -> String {
         guard let first = rows.first else { return "" }
+        // Widths once per cell (ASCII cells, the usual case, are their UTF-8 length).
+        let cellWidths = rows.map { r in r.map { c in c.utf8.allSatisfy { $0 < 0x80 } ? c.utf8.count : TextWidth.width(c) } }
         var widths = [Int](repeating: 0, count: first.count)
-        for r in rows { for (i, c) in r.enumerated() where i < widths.count { widths[i] = max(widths[i], TextWidth.width(c)) } }
-        var out = ""
-        for r in rows {
-            var line = ""
-            for (i, c) in r.enumerated() {
-                line += c
-                if i < r.count - 1 { line += String(repeating: " ", count: widths[i] - TextWidth.width(c) + 3) }
+        for r in cellWidths { for (i, w) in r.enumerated() where i < widths.count { widths[i] = max(widths[i], w) } }
+        var out: [UInt8] = []
+        out.reserveCapacity(rows.count * (widths.reduce(0, +) + 3 * widths.count + 1))
+        for (r, row) in rows.enumerated() {
+            for (i, c) in row.enumerated() {
+                out.append(contentsOf: c.utf8)
+                if i < row.count - 1 {
+                    out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: widths[i] - cellWidths[r][i] + 3))
+                }
             }
-            out += line + "\n"
+            out.append(10)
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 }
 
@@ -527,6 +531,55 @@ struct HistoryTimeline: AsyncParsableCommand {
             var out = "\(Sanitizer.sanitize(e.name))  \(e.ref)  \(HistoryCLI.local(e.startedAt))\n"
             out += Timeline.lines(model, width: width ?? outputWidth(), glyphs: glyphs).map { Sanitizer.sanitize($0) + "\n" }.joined()
             FDWriter.stdout.write(out)
+            return 0
+        }
+    }
+}
+
+// MARK: - export, import
+
+struct HistoryExport: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export", abstract: "Write builds to an archive (a tar: REF/build.json, REF/status, REF/context.json).")
+
+    @Argument(help: "Builds (refs, prefixes, ^N; default: the newest).")
+    var refs: [String] = []
+
+    @Flag(help: "Export every build.")
+    var all = false
+
+    @Option(name: [.customShort("o"), .customLong("output")], help: "The archive to write.")
+    var output: String
+
+    func run() async throws {
+        try await HistoryCLI.run {
+            if output == "-" || (isatty(1) != 0 && output == "/dev/stdout") {
+                throw CLIError("refusing to write an archive to a terminal: give -o FILE")
+            }
+            let store = try HistoryCLI.open()
+            let entries = all ? try store.list() : try (refs.isEmpty ? [nil] : refs.map(Optional.some)).map { try store.resolve($0) }
+            try HistoryArchive.export(entries, from: store, to: output)
+            FDWriter.stderr.write("exported \(entries.count) build\(entries.count == 1 ? "" : "s") to \(Sanitizer.sanitize(output))\n")
+            return 0
+        }
+    }
+}
+
+struct HistoryImport: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "import", abstract: "Add the builds of an archive to the history.")
+
+    @Argument(help: "An archive written by buildtop history export.")
+    var file: String
+
+    func run() async throws {
+        try await HistoryCLI.run {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw CLIError("\(file): cannot read the file (\(String(cString: strerror(errno))))")
+            }
+            let store = try HistoryCLI.open()
+            let added = try HistoryArchive.import([UInt8](data), into: store)
+            for r in added { FDWriter.stdout.write(r + "\n") }
+            FDWriter.stderr.write("imported \(added.count) build\(added.count == 1 ? "" : "s")\n")
             return 0
         }
     }

@@ -134,6 +134,23 @@ struct ComparisonTests {
         #expect(c.summary == "first miss: [2/3] RUN echo \"version=1.2.4\" — build arg VERSION: 1.2.3 → 1.2.4")
     }
 
+    /// A build argument given in one build and left to its Dockerfile default in the other:
+    /// BuildKit shows the default expanded (`v1`), the given value in the other (`v2`).
+    @Test func changedBuildArgFromDefault() throws {
+        let previous = BuildSnapshot(state: S.runBuild("[2/3] RUN cat /app/app.txt && echo v1"), buildArgs: [:])
+        let current = BuildSnapshot(state: S.runBuild("[2/3] RUN cat /app/app.txt && echo v2"), buildArgs: ["VERSION": "v2"])
+        let c = BuildComparison.compare(previous: previous, current: current)
+        let r = try row(c, "[2/3] RUN cat /app/app.txt && echo v2")
+        #expect(r.outcome == .firstMiss(.buildArg(name: "VERSION", old: "v1 (Dockerfile default)", new: "v2")))
+        // And back: the arg no longer given.
+        let back = BuildComparison.compare(previous: current, current: previous)
+        #expect(try row(back, "[2/3] RUN cat /app/app.txt && echo v1").outcome == .firstMiss(.buildArg(name: "VERSION", old: "v2", new: "v1 (Dockerfile default)")))
+        // A value that does not stand where the instructions differ is not blamed.
+        let other = BuildSnapshot(state: S.runBuild("[2/3] RUN echo v1 && make x"), buildArgs: ["X": "zzz"])
+        let c2 = BuildComparison.compare(previous: BuildSnapshot(state: S.runBuild("[2/3] RUN echo v1 && make y")), current: other)
+        #expect(try row(c2, "[2/3] RUN echo v1 && make x").outcome == .firstMiss(.instructionChanged(old: "RUN echo v1 && make y", new: "RUN echo v1 && make x")))
+    }
+
     /// A build argument changed and the step names it (`$VERSION`).
     @Test func changedBuildArgReferenced() throws {
         let previous = BuildSnapshot(state: S.runBuild("RUN echo $VERSION"), buildArgs: ["VERSION": "1.2.3"])

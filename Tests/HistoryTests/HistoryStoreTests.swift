@@ -149,3 +149,29 @@ struct HistoryStoreTests {
         #expect(HistorySettings.from(environment: ["HOME": "/h"]).folder.path == "/h/.local/state/buildtop")
     }
 }
+
+/// Export and import: the same builds, in time order, skipped when already there; junk refused.
+struct HistoryArchiveTests {
+    @Test func roundTrip() throws {
+        let (a, dirA) = try HistoryStoreTests.store()
+        let (b, dirB) = try HistoryStoreTests.store()
+        defer {
+            try? FileManager.default.removeItem(at: dirA)
+            try? FileManager.default.removeItem(at: dirB)
+        }
+        let r1 = try HistoryStoreTests.record(a, "multistage")
+        let r2 = try HistoryStoreTests.record(a, "failing")
+        let file = dirA.appendingPathComponent("export.tar").path
+        try HistoryArchive.export(try a.list(), from: a, to: file)
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
+        #expect(try HistoryArchive.import(bytes, into: b) == [r1, r2])
+        #expect(try b.list().map(\.ref) == [r2, r1])
+        #expect(try b.resolve(r2).status == .failed)
+        #expect(try b.resolve(r1).cache == a.resolve(r1).cache)
+        #expect(try b.state(b.resolve(r1)).steps.map(\.state) == a.state(a.resolve(r1)).steps.map(\.state))
+        #expect(try HistoryArchive.import(bytes, into: b).isEmpty)
+        // GNU tar reads it.
+        #expect(ChildProcess.runBlocking("/bin/tar", ["tf", file]) == 0)
+        #expect(throws: HistoryError.self) { _ = try HistoryArchive.import(Array("not a tar".utf8) + [UInt8](repeating: 1, count: 600), into: b) }
+    }
+}

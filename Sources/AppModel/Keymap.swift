@@ -105,14 +105,14 @@ public enum Keymap {
     /// Dashboard bindings.
     public static let dashboard: [Binding] = [
         Binding([.char("n")], "n", .newBuild, "new build"),
-        Binding([.enter], "⏎", .open, "steps and logs of the build", when: hasBuild),
+        Binding([.enter], "⏎", .open, "steps and logs of the build", short: "logs", when: hasBuild),
         Binding([.char("b")], "b", .builders, "builders"),
         Binding([.char("H")], "H", .history, "history: the builds buildtop ran", short: "history"),
-        Binding([.char("t")], "t", .timeline, "timeline of the build", short: "timeline", when: hasBuild),
+        Binding([.char("t")], "t", .timeline, "timeline of the build", footer: false, when: hasBuild),
         Binding([.tab, .char("l"), .right, .char("j"), .down], "tab", .nextPanel, "next panel", when: hasBuild),
         Binding([.backTab, .char("h"), .left, .char("k"), .up], "S-tab", .prevPanel, "previous panel", footer: false, when: hasBuild),
         Binding((1...9).map { .char(Character(String($0))) }, "1-9", .panel(0), "panel by number", footer: false, when: hasBuild),
-        Binding([.char("z")], "z", .zoom, "zoom the build (full screen)", when: hasBuild),
+        Binding([.char("z")], "z", .zoom, "zoom the build (full screen)", short: "zoom", when: hasBuild),
         Binding([.char("L")], "L", .layout, "grid / stacked layout", footer: false, when: hasBuild),
         Binding([.char("r")], "r", .rerun, "rerun the build", when: canRerun),
         Binding([.char("x")], "x", .cancel, "cancel the build", when: canCancel),

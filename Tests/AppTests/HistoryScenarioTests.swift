@@ -69,11 +69,13 @@ struct HistoryScenarioTests {
         h.keys([.escape])
         #expect(h.text.contains("✔ done"), "\(h.text)")
         // ⏎ on the failing build: a panel like a live one, with its error.
-        h.keys([.char("H"), .char("/"), .ctrl("u"), .enter, .char("g"), .enter])
+        h.keys([.char("H")])  // the list arrives from the service (play waits for it)
+        h.keys([.char("/"), .ctrl("u"), .enter, .char("g"), .enter])
         #expect(h.text.contains("exit code: 3"), "\(h.text)")
         #expect(h.text.contains("2 finished"), "\(h.text)")
         // c: the comparison of the selected build.
-        h.keys([.char("H"), .char("j"), .char("c")])
+        h.keys([.char("H")])
+        h.keys([.char("j"), .char("c")])
         #expect(h.text.contains("first miss: [2/3] COPY app.txt /app/"), "\(h.text)")
         h.keys([.escape])
         #expect(h.text.contains("history — 2 builds"))

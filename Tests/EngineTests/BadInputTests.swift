@@ -109,7 +109,7 @@ struct BadInputTests {
         try Data("this is not a build stream\n\u{1}\u{2}\u{3}".utf8).write(to: garbage)
         let g = try await ChildProcess.buildtop(["replay", "--speed", "max", garbage.path])
         #expect(g.status == 1)
-        #expect(errorLine(g).contains("not a rawjson or Engine API build stream"))
+        #expect(errorLine(g).contains("not a rawjson, Engine API or BuildKit status build stream"))
         #expect(g.stderr.split(separator: "\n").count == 1)
 
         let bytes = try Fixtures.bytes("rawjson/multistage.jsonl")

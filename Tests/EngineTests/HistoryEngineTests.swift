@@ -41,6 +41,8 @@ struct HistoryEngineTests {
     /// three; diff names the changed file and the first missed COPY, then the changed arg; the
     /// secret value and the masked arg's value are nowhere in the store.
     @Test func threeBuildsThenDiff() async throws {
+        // Unique content: the engine's cache outlives the test, and build 2 must miss.
+        let nonce = UUID().uuidString.prefix(8)
         let dir = try TestEngine.tempDir("hist-ctx")
         let state = try Self.stateHome("three")
         defer {
@@ -58,7 +60,7 @@ struct HistoryEngineTests {
                     RUN --mount=type=secret,id=tok cat /app/app.txt && echo "v$VERSION" && test -s /run/secrets/tok
                     COPY other.txt /app/
                     """,
-                "app.txt": "first\n", "other.txt": "o\n", "unrelated.txt": "u\n",
+                "app.txt": "first-\(nonce)\n", "other.txt": "o\n", "unrelated.txt": "u\n",
             ], in: dir)
         let secretFile = dir.appendingPathComponent("../\(dir.lastPathComponent)-secret")
         try Data("sEcReTvAlUe-4711".utf8).write(to: secretFile)
@@ -67,7 +69,7 @@ struct HistoryEngineTests {
 
         let b1 = try await Self.build(common + ["--build-arg", "VERSION=1", dir.path], state: state)
         #expect(b1.status == 0, "\(b1.stderr.suffix(1500))")
-        try Data("second\n".utf8).write(to: dir.appendingPathComponent("app.txt"))
+        try Data("second-\(nonce)\n".utf8).write(to: dir.appendingPathComponent("app.txt"))
         let b2 = try await Self.build(common + ["--build-arg", "VERSION=1", dir.path], state: state)
         #expect(b2.status == 0, "\(b2.stderr.suffix(1500))")
         let b3 = try await Self.build(common + ["--build-arg", "VERSION=2", dir.path], state: state)
@@ -94,7 +96,7 @@ struct HistoryEngineTests {
 
         let logs = try await Self.history(["logs", "^1"], state: state)
         #expect(logs.status == 0, "\(logs.stderr)")
-        #expect(logs.stderr.contains("second"), "the RUN's output of build 2: \(logs.stderr.suffix(1500))")
+        #expect(logs.stderr.contains("second-\(nonce)"), "the RUN's output of build 2: \(logs.stderr.suffix(1500))")
         #expect(logs.stderr.contains("COPY app.txt /app/"))
 
         // Build 2 against build 1: the file, and the COPY that copies it.

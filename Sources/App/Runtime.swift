@@ -47,6 +47,9 @@ public final class EventBus: Sendable {
     /// True when no event is queued.
     public var isEmpty: Bool { queue.withLock { $0.isEmpty } }
 
+    /// Events queued.
+    public var count: Int { queue.withLock { $0.count } }
+
     /// Takes all queued events (main thread).
     public func drain() -> [AppEvent] {
         var buf = [UInt8](repeating: 0, count: 256)
@@ -65,15 +68,16 @@ public struct HistoryService: Sendable {
     /// The stored builds, newest first, or why they cannot be read.
     public var list: @Sendable () async -> Result<[HistoryRow], HistoryServiceError>
     /// Feeds a stored build's events (its recorded stream, then its recorded result) to `post`,
-    /// reading the stream in pieces; an error line when it cannot.
-    public var open: @Sendable (_ ref: String, _ post: @escaping @Sendable (DriverEvent) -> Void) async -> Void
+    /// reading the stream in pieces; an error line when it cannot. Runs on a thread of its own:
+    /// `post` blocks while the loop is behind (back-pressure keeps memory bounded).
+    public var open: @Sendable (_ ref: String, _ post: (DriverEvent) -> Void) -> Void
     /// The comparison of a stored build with the build of its context before it: title and lines.
     public var compare: @Sendable (_ ref: String, _ width: Int) async -> (String, [String])
 
     /// Creates the service.
     public init(
         list: @escaping @Sendable () async -> Result<[HistoryRow], HistoryServiceError>,
-        open: @escaping @Sendable (String, @escaping @Sendable (DriverEvent) -> Void) async -> Void,
+        open: @escaping @Sendable (String, (DriverEvent) -> Void) -> Void,
         compare: @escaping @Sendable (String, Int) async -> (String, [String])
     ) {
         self.list = list
@@ -395,7 +399,17 @@ public final class Runtime {
             }
         case .openStored(let id, let ref):
             let open = services.history.open
-            backgroundTask { await open(ref) { e in bus.post(.driver(id: id, e)) } }
+            let pending = ioPending
+            pending.add(1)
+            // A thread of its own: it waits while the loop is behind, so a stored stream of any
+            // size is read as fast as it is drawn, a few hundred events ahead at most.
+            Thread.detachNewThread {
+                open(ref) { e in
+                    while bus.count > 256 { usleep(500) }
+                    bus.post(.driver(id: id, e))
+                }
+                pending.add(-1)
+            }
         case .compareStored(let ref):
             let compare = services.history.compare
             let width = max(40, state.size.width - 6)

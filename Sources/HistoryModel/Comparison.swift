@@ -224,6 +224,8 @@ public struct BuildComparison: Sendable, Equatable {
         func executed(_ i: Int) -> Bool {
             switch steps[i].state {
             case .done, .running, .error: true
+            // Stopped while it ran: it ran, so the cache did not serve it.
+            case .canceled: steps[i].isStarted
             default: false
             }
         }

@@ -19,7 +19,7 @@ struct Buildtop: AsyncParsableCommand {
             them in the dashboard).
             """,
         version: BuildtopVersion.current,
-        subcommands: [DashboardCommand.self, BuildCommand.self, BuildersCommand.self, DiskUsageCommand.self, PruneCommand.self, HistoryCommand.self, ReplayCommand.self, VersionCommand.self, BenchReplayCommand.self, BenchUICommand.self],
+        subcommands: [DashboardCommand.self, BuildCommand.self, BuildersCommand.self, DiskUsageCommand.self, PruneCommand.self, HistoryCommand.self, ReplayCommand.self, VersionCommand.self, BenchReplayCommand.self, BenchUICommand.self, BenchStoreCommand.self],
         defaultSubcommand: DashboardCommand.self
     )
 

@@ -584,3 +584,53 @@ struct HistoryImport: AsyncParsableCommand {
         }
     }
 }
+
+/// Hidden: records a saved stream (rawjson, Engine API or status.v0) into the history as a build,
+/// read in pieces (used by scripts/bench.sh to open a big stored build in the dashboard).
+struct BenchStoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "bench-store", shouldDisplay: false)
+
+    @Argument var file: String
+
+    func run() throws {
+        let store = try HistoryCLI.open()
+        let name = ReplayCommand.displayName(file)
+        let request = BuildRequest(name: name, contextPath: URL(fileURLWithPath: file).deletingLastPathComponent().path)
+        let (rec, warning) = BuildRecorder.begin(store: store, request: request, builder: "bench", path: "replay")
+        guard let recorder = rec else { throw CLIError(warning ?? "cannot record") }
+        guard let fh = FileHandle(forReadingAtPath: file) else { throw CLIError("\(file): cannot read the file") }
+        defer { try? fh.close() }
+        var first = true
+        var rawjson = RawJSONDecoder()
+        var engine = EngineStreamDecoder()
+        var frames = StatusFrames.Decoder()
+        var format: StreamFormat?
+        func take(_ items: [StreamItem]) {
+            for case .status(let s) in items { recorder.record(.status(s)) }
+        }
+        while true {
+            let data = fh.readData(ofLength: 1 << 20)
+            if data.isEmpty { break }
+            let bytes = [UInt8](data)
+            if first {
+                format = StreamFormat.detect(Array(bytes.prefix(64 * 1024)))
+                first = false
+            }
+            switch format {
+            case .rawjson: take(rawjson.feed(bytes))
+            case .engine: take(engine.feed(bytes))
+            case .statusV0: take(frames.feed(bytes))
+            case nil: throw CLIError("\(file): not a build stream")
+            }
+        }
+        switch format {
+        case .rawjson: take(rawjson.finish())
+        case .engine: take(engine.finish())
+        case .statusV0: take(frames.finish())
+        case nil: break
+        }
+        recorder.record(.streamEnded)
+        if let w = recorder.takeWarning() { throw CLIError(w) }
+        print(recorder.ref)
+    }
+}

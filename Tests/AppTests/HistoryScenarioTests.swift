@@ -81,6 +81,35 @@ struct HistoryScenarioTests {
         #expect(h.text.contains("history — 2 builds"))
     }
 
+    /// A stored stream of any size is read as fast as it is drawn: the reader waits while the
+    /// loop is behind, so the queue of events stays a few hundred long (memory stays bounded).
+    @Test func storedStreamHasBackPressure() {
+        let bus = Mutex<EventBus?>(nil)
+        let peak = Mutex(0)
+        let service = HistoryService(
+            list: { .success([Self.row("ccccccccccccccccccccccccc", "chatty", status: "completed", age: 5)]) },
+            open: { _, post in
+                let t0 = Timestamp(seconds: 1_795_900_000, nanos: 0)
+                post(.status(SolveStatus(vertexes: [Vertex(digest: "sha256:c", name: "[1/1] RUN seq 1 20000", started: t0)])))
+                for i in 0..<20_000 {
+                    post(.status(SolveStatus(logs: [VertexLog(vertex: "sha256:c", stream: 1, data: Array("line \(i)\n".utf8), timestamp: t0)])))
+                    if let b = bus.withLock({ $0 }) {
+                        let n = b.count
+                        peak.withLock { $0 = max($0, n) }
+                    }
+                }
+                post(.status(SolveStatus(vertexes: [Vertex(digest: "sha256:c", name: "[1/1] RUN seq 1 20000", started: t0, completed: t0.adding(seconds: 1))])))
+                post(.finished(.succeeded(imageID: nil)))
+            },
+            compare: { _, _ in ("", []) })
+        let h = Harness(history: service)
+        bus.withLock { $0 = h.runtime.bus }
+        h.keys([.char("H")])
+        h.keys([.enter])
+        #expect(h.text.contains("✔ done"), "\(h.text)")
+        #expect(peak.withLock { $0 } <= 260, "\(peak.withLock { $0 }) events queued")
+    }
+
     @Test func historyUnavailableSaysWhy() {
         let h = Harness()
         h.keys([.char("H")])

@@ -151,6 +151,19 @@ struct ComparisonTests {
         #expect(try row(c2, "[2/3] RUN echo v1 && make x").outcome == .firstMiss(.instructionChanged(old: "RUN echo v1 && make y", new: "RUN echo v1 && make x")))
     }
 
+    /// A `--no-cache` build canceled while its RUN ran: the RUN missed (it ran), for --no-cache.
+    @Test func canceledStepStillMissed() throws {
+        let previous = BuildSnapshot(state: S.runBuild("[2/3] RUN sleep 5", cached: true))
+        let canceled = S.state([
+            S.v("from", "[1/3] FROM docker.io/library/alpine:3.19@sha256:aaaa", 0, 0.1, cached: true),
+            S.v("r1x", "[2/3] RUN sleep 5", inputs: ["from"], 0.1, nil),
+        ], result: .canceled)
+        let current = BuildSnapshot(state: canceled, noCache: true)
+        let c = BuildComparison.compare(previous: previous, current: current)
+        #expect(try row(c, "[2/3] RUN sleep 5").outcome == .canceled)
+        #expect(c.summary == "first miss: [2/3] RUN sleep 5 — --no-cache", "\(c.summary)")
+    }
+
     /// A build argument changed and the step names it (`$VERSION`).
     @Test func changedBuildArgReferenced() throws {
         let previous = BuildSnapshot(state: S.runBuild("RUN echo $VERSION"), buildArgs: ["VERSION": "1.2.3"])

@@ -12,7 +12,8 @@
 #     wall time, client CPU and peak RSS of `buildtop build` (native path) vs `/usr/bin/docker
 #     build` with BuildKit, from a cold cache and again after touching one file.
 #  5. `history ls` of a store of 10,000 builds, and (in 1) the cost of recording each build.
-# BENCH_ONLY=build|replay|ui|context|history runs one part.
+#  6. a stored 100 MB build opened in the dashboard: peak RSS and time, beside json.loads.
+# BENCH_ONLY=build|replay|ui|context|history|stored runs one part.
 # BENCH_STATIC=1 measures a build with the Swift runtime and Foundation linked statically.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
@@ -99,6 +100,12 @@ bench_history() {
 
 # --- 2. replay throughput -----------------------------------------------------------------------
 bench_replay() {
+    bench_replay_files
+    replay_one "$work/big.jsonl" "chatty-like (log chunks)"
+    replay_one "$work/mixed.jsonl" "other fixtures (vertex records)"
+}
+
+bench_replay_files() {
     local fixture="$root/../shared/fixtures/rawjson/chatty.jsonl"
     [[ -f $fixture ]] || fixture=${BUILDTOP_FIXTURES:-}/rawjson/chatty.jsonl
     python3 - "$fixture" "$work/big.jsonl" <<'PY'
@@ -131,8 +138,6 @@ with open(sys.argv[2], "w", encoding="utf-8") as out:
             size += len(l)
         rep += 1
 PY
-    replay_one "$work/big.jsonl" "chatty-like (log chunks)"
-    replay_one "$work/mixed.jsonl" "other fixtures (vertex records)"
 }
 
 replay_one() {
@@ -161,6 +166,49 @@ PY
 )
     printf '%-34s %10s %10s\n' "python3 json.loads per line" ${py}
     python3 -c "print('%-34s %10.2fx   (target >= 2x)' % ('ratio buildtop/python', $btm/${py#* }))"
+}
+
+# --- 6. a stored 100 MB build opened in the dashboard ---------------------------------------------
+# The chatty-like rawjson of part 2 is recorded into a history (hidden bench-store), then the real
+# binary in tmux opens it (H, Enter) under /usr/bin/time: peak RSS and the time until the panel
+# says done, beside python's json.loads of the same rawjson.
+bench_stored() {
+    [[ -f $work/big.jsonl ]] || bench_replay_files
+    local state="$work/stored"
+    mkdir -p "$state"
+    XDG_STATE_HOME="$state" "$bin" bench-store "$work/big.jsonl" >/dev/null
+    local stream
+    stream=$(ls "$state"/buildtop/builds/*.status)
+    local s="bt-stored-$$"
+    tmux new-session -d -s "$s" -x 160 -y 50 "cd $work && XDG_STATE_HOME=$state LANG=C.UTF-8 /usr/bin/time -f '%M' -o $work/stored.rss $bin; sleep 30"
+    local i
+    for i in $(seq 100); do tmux capture-pane -t "$s" -p | grep -q "new build" && break; sleep 0.1; done
+    tmux send-keys -t "$s" Escape; sleep 0.3; tmux send-keys -t "$s" H
+    for i in $(seq 100); do tmux capture-pane -t "$s" -p | grep -q "history — 1 build" && break; sleep 0.1; done
+    local t0 t1
+    t0=$(date +%s.%N)
+    tmux send-keys -t "$s" Enter
+    for i in $(seq 6000); do tmux capture-pane -t "$s" -p | grep -q "✔ done" && break; sleep 0.05; done
+    t1=$(date +%s.%N)
+    tmux send-keys -t "$s" q
+    for i in $(seq 100); do [[ -s $work/stored.rss ]] && break; sleep 0.1; done
+    tmux kill-session -t "$s" 2>/dev/null || true
+    local mb secs py
+    mb=$(python3 -c "import os;print(round(os.path.getsize('$stream')/1e6,1))")
+    secs=$(python3 -c "print(round($t1-$t0,2))")
+    py=$(python3 - "$work/big.jsonl" <<'PY'
+import json, sys, time
+t = time.perf_counter()
+with open(sys.argv[1], "rb") as f:
+    for line in f:
+        json.loads(line)
+print("%.2f" % (time.perf_counter() - t))
+PY
+)
+    printf '\n%-44s %10s %12s\n' "stored build (${mb} MB status.v0) in the dashboard" "seconds" "peak RSS"
+    printf '%-44s %10s %8s KiB   (target <= 64 MiB)\n' "buildtop: H, Enter until the panel says done" "$secs" "$(tail -n 1 "$work/stored.rss")"
+    printf '%-44s %10s\n' "python3 json.loads of the same rawjson" "$py"
+    python3 -c "print('%-44s %10.2fx   (target >= 2x)' % ('rate buildtop/python', $py/max($secs,0.001)))"
 }
 
 # --- 3. dashboard ----------------------------------------------------------------------------------
@@ -243,6 +291,7 @@ only=${BENCH_ONLY:-}
 [[ -z $only || $only == ui ]] && bench_ui
 [[ -z $only || $only == replay ]] && bench_replay
 [[ -z $only || $only == history ]] && bench_history
+[[ -z $only || $only == stored ]] && bench_stored
 BENCH_ENGINE=1 "$root/scripts/with-engine.sh" true >/dev/null 2>&1 || true
 [[ -z $only || $only == build ]] && "$root/scripts/with-engine.sh" bash -c "$(declare -f bench_build); bin='$bin' work='$work' bench_build"
 [[ -z $only || $only == context ]] && "$root/scripts/with-engine.sh" bash -c "$(declare -f bench_context); bin='$bin' work='$work' bench_context"

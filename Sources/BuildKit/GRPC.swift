@@ -183,6 +183,22 @@ struct IncomingCall: Sendable {
     let send: @Sendable ([UInt8]) async throws -> Void
     /// Waits until the connection's socket takes more bytes (big uploads call it per chunk).
     let writable: @Sendable () async -> Void
+    /// Sends messages the caller framed itself (one write for many small ones, or a big one
+    /// without copies); nil where only `send` is served.
+    var sendFramed: (@Sendable (ByteBuffer) async throws -> Void)? = nil
+    /// Allocates buffers for `sendFramed`.
+    var allocator = ByteBufferAllocator()
+
+    /// Sends the framed messages in `buffer` (falls back to one `send` per message).
+    func send(framed buffer: ByteBuffer) async throws {
+        if let sendFramed { return try await sendFramed(buffer) }
+        var b = buffer
+        while b.readableBytes >= 5, let _ = b.readInteger(as: UInt8.self), let n = b.readInteger(as: UInt32.self),
+            let m = b.readBytes(length: Int(n))
+        {
+            try await send(m)
+        }
+    }
 
     /// All values of a metadata key.
     func values(_ name: String) -> [String] { metadata.filter { $0.0 == name }.map(\.1) }
@@ -260,7 +276,10 @@ enum GRPCServer {
                 }
                 let path = headers.first(name: ":path") ?? ""
                 let metadata = headers.filter { !$0.name.hasPrefix(":") }.map { ($0.name.lowercased(), $0.value) }
-                let call = IncomingCall(path: path, metadata: metadata, requests: requests, send: { m in try await writer.send(m) }, writable: { await gate.waitWritable() })
+                let call = IncomingCall(
+                    path: path, metadata: metadata, requests: requests, send: { m in try await writer.send(m) },
+                    writable: { await gate.waitWritable() }, sendFramed: { b in try await writer.send(framed: b) },
+                    allocator: writer.allocator)
                 let result = await handler(call)
                 try? await writer.finish(result)
                 // Closing the stream now would reset it and drop what flow control still holds
@@ -304,6 +323,16 @@ actor ResponseWriter {
         try await headers()
         try await write(.data(.init(data: .byteBuffer(GRPC.frame(message, allocator: channel.allocator)))))
     }
+
+    /// Sends messages already framed (several may share the buffer): one write.
+    func send(framed buffer: ByteBuffer) async throws {
+        guard !finished, buffer.readableBytes > 0 else { return }
+        try await headers()
+        try await write(.data(.init(data: .byteBuffer(buffer))))
+    }
+
+    /// The allocator of the connection (for callers that frame messages themselves).
+    nonisolated var allocator: ByteBufferAllocator { channel.allocator }
 
     private func headers() async throws {
         guard !sentHeaders else { return }

@@ -168,13 +168,12 @@ public final class BuildRecorder: @unchecked Sendable {
         var manifestBytes: Int64 = 0
         if let manifest = manifest ?? manifestProvider?() {
             let filled = fillDigests(manifest)
-            if let data = try? JSONEncoder().encode(filled) {
-                do {
-                    try AtomicFile.write([UInt8](data), to: store.manifestURL(ref).path, mode: 0o600)
-                    manifestBytes = Int64(data.count)
-                } catch {
-                    if warningText == nil { warningText = "history: \(error.description)" }
-                }
+            let data = filled.encoded()
+            do {
+                try AtomicFile.write(data, to: store.manifestURL(ref).path, mode: 0o600)
+                manifestBytes = Int64(data.count)
+            } catch {
+                if warningText == nil { warningText = "history: \(error.description)" }
             }
         }
         let end = now()

@@ -4,7 +4,7 @@ import GRDB
 import LocalFiles
 
 /// `buildtop history export` / `import`: builds as a plain ustar archive, per build a folder REF/
-/// with `build.json` (the record), `status` (the status.v0 stream) and `context.json` (the
+/// with `build.json` (the record), `status` (the status.v0 stream) and `context` (the
 /// manifest, when kept). `tar tf` lists it; nothing but the store's own files is in it.
 public enum HistoryArchive {
     /// The record of one build as exported.
@@ -48,7 +48,7 @@ public enum HistoryArchive {
             }
             append(name: "\(e.ref)/status", [UInt8](stream), to: &out)
             if let manifest = FileManager.default.contents(atPath: store.manifestURL(e.ref).path) {
-                append(name: "\(e.ref)/context.json", [UInt8](manifest), to: &out)
+                append(name: "\(e.ref)/context", [UInt8](manifest), to: &out)
             }
         }
         out.append(contentsOf: [UInt8](repeating: 0, count: 1024))
@@ -89,7 +89,7 @@ public enum HistoryArchive {
             if exists { continue }
             do {
                 try AtomicFile.write(stream, to: store.streamURL(ref).path, mode: 0o600)
-                if let m = files["\(ref)/context.json"] { try AtomicFile.write(m, to: store.manifestURL(ref).path, mode: 0o600) }
+                if let m = files["\(ref)/context"] { try AtomicFile.write(m, to: store.manifestURL(ref).path, mode: 0o600) }
             } catch {
                 throw HistoryError(error.description)
             }
@@ -105,7 +105,7 @@ public enum HistoryArchive {
                     arguments: [
                         ref, r.name, r.context, r.request, r.builder, r.path, r.buildRef, r.startedAt, r.endedAt, r.duration,
                         status, r.error, r.failedStep, r.imageID, r.totalSteps, r.completedSteps, r.cachedSteps, r.cacheHits,
-                        r.cacheSteps, Int64(stream.count + (files["\(ref)/context.json"]?.count ?? 0)), r.pinned,
+                        r.cacheSteps, Int64(stream.count + (files["\(ref)/context"]?.count ?? 0)), r.pinned,
                     ])
             }
             added.append(ref)

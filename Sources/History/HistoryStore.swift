@@ -127,7 +127,7 @@ public struct HistoryError: Error, CustomStringConvertible, Sendable, Equatable 
 
 /// The build history: an SQLite index (`builds.db`, WAL, safe for several processes) and one
 /// status stream per build (`builds/REF.status`: BuildKit's `application/vnd.buildkit.status.v0`
-/// frames) with the context manifest beside it (`builds/REF.context.json`).
+/// frames) with the context manifest beside it (`builds/REF.context`).
 public final class HistoryStore: Sendable {
     /// The settings in force.
     public let settings: HistorySettings
@@ -298,12 +298,12 @@ public final class HistoryStore: Sendable {
     /// The stored status stream of a build.
     public func streamURL(_ ref: String) -> URL { streamsFolder.appendingPathComponent("\(ref).status") }
     /// The stored context manifest of a build.
-    public func manifestURL(_ ref: String) -> URL { streamsFolder.appendingPathComponent("\(ref).context.json") }
+    public func manifestURL(_ ref: String) -> URL { streamsFolder.appendingPathComponent("\(ref).context") }
 
     /// The context manifest of a build, nil when none was recorded.
     public func manifest(_ ref: String) -> ContextManifest? {
         guard let data = FileManager.default.contents(atPath: manifestURL(ref).path) else { return nil }
-        return try? JSONDecoder().decode(ContextManifest.self, from: data)
+        return ContextManifest(decoding: [UInt8](data))
     }
 
     // MARK: - Changing

@@ -103,3 +103,68 @@ public final class ManifestCollector: Sendable {
     /// True before anything was listed.
     public var isEmpty: Bool { state.withLock { $0.order.isEmpty } }
 }
+
+extension ContextManifest {
+    /// The manifest as the store keeps it: a line per entry, `path TAB size TAB mode(octal) TAB
+    /// mtime-ns TAB digest` (`-` when unknown), paths with `\`, TAB and newline escaped. Fast to
+    /// write and read for contexts of tens of thousands of files (JSON coders took seconds).
+    public func encoded() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(entries.count * 120)
+        out.append(contentsOf: Array("buildtop-context-manifest 1\n".utf8))
+        for e in entries {
+            for b in e.path.utf8 {
+                switch b {
+                case UInt8(ascii: "\\"): out.append(contentsOf: [92, 92])
+                case 9: out.append(contentsOf: [92, UInt8(ascii: "t")])
+                case 10: out.append(contentsOf: [92, UInt8(ascii: "n")])
+                default: out.append(b)
+                }
+            }
+            out.append(9)
+            out.append(contentsOf: String(e.size).utf8)
+            out.append(9)
+            out.append(contentsOf: String(e.mode, radix: 8).utf8)
+            out.append(9)
+            out.append(contentsOf: String(e.modifiedNanos).utf8)
+            out.append(9)
+            out.append(contentsOf: (e.digest ?? "-").utf8)
+            out.append(10)
+        }
+        return out
+    }
+
+    /// Reads `encoded()`; nil when the bytes are not a manifest.
+    public init?(decoding bytes: [UInt8]) {
+        let header = Array("buildtop-context-manifest 1\n".utf8)
+        guard bytes.starts(with: header) else { return nil }
+        var entries: [Entry] = []
+        var i = header.count
+        while i < bytes.count {
+            guard let nl = bytes[i...].firstIndex(of: 10) else { return nil }
+            let fields = bytes[i..<nl].split(separator: 9, omittingEmptySubsequences: false)
+            guard fields.count == 5 else { return nil }
+            var path: [UInt8] = []
+            var escape = false
+            for b in fields[0] {
+                if escape {
+                    path.append(b == UInt8(ascii: "t") ? 9 : b == UInt8(ascii: "n") ? 10 : b)
+                    escape = false
+                } else if b == 92 {
+                    escape = true
+                } else {
+                    path.append(b)
+                }
+            }
+            func text(_ f: ArraySlice<UInt8>) -> String { String(decoding: f, as: UTF8.self) }
+            guard let size = Int64(text(fields[1])), let mode = UInt32(text(fields[2]), radix: 8),
+                let mtime = Int64(text(fields[3]))
+            else { return nil }
+            let digest = text(fields[4])
+            entries.append(
+                Entry(path: String(decoding: path, as: UTF8.self), size: size, mode: mode, modifiedNanos: mtime, digest: digest == "-" ? nil : digest))
+            i = nl + 1
+        }
+        self.entries = entries
+    }
+}

@@ -540,7 +540,7 @@ struct HistoryTimeline: AsyncParsableCommand {
 
 struct HistoryExport: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "export", abstract: "Write builds to an archive (a tar: REF/build.json, REF/status, REF/context.json).")
+        commandName: "export", abstract: "Write builds to an archive (a tar: REF/build.json, REF/status, REF/context).")
 
     @Argument(help: "Builds (refs, prefixes, ^N; default: the newest).")
     var refs: [String] = []

@@ -175,3 +175,18 @@ struct HistoryArchiveTests {
         #expect(throws: HistoryError.self) { _ = try HistoryArchive.import(Array("not a tar".utf8) + [UInt8](repeating: 1, count: 600), into: b) }
     }
 }
+
+/// The manifest's line format keeps any path and every field.
+struct ManifestFormatTests {
+    @Test func roundTrip() {
+        let m = ContextManifest(entries: [
+            .init(path: "a\tb\nc\\d", size: 3, mode: 0o100644, modifiedNanos: 1_700_000_000_123_456_789, digest: "sha256:ab"),
+            .init(path: "dir", size: 0, mode: 0o040755, modifiedNanos: -1),
+            .init(path: "ünï/código.txt", size: 1 << 40, mode: 0o120777, modifiedNanos: 0, digest: nil),
+        ])
+        let bytes = m.encoded()
+        #expect(ContextManifest(decoding: bytes) == m)
+        #expect(ContextManifest(decoding: Array("{\"entries\":[]}".utf8)) == nil)
+        #expect(ContextManifest(decoding: Array(bytes.dropLast(3))) == nil)
+    }
+}

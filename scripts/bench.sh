@@ -29,6 +29,8 @@ else
     bin="$root/.build/release/buildtop"
 fi
 work=$(mktemp -d /tmp/buildtop-bench.XXXXXX)
+# Builds record into a history of their own, not the user's.
+export XDG_STATE_HOME="$work/state"
 trap 'rm -rf "$work"' EXIT
 
 # --- 1. chatty build ----------------------------------------------------------------------------

@@ -193,7 +193,8 @@ bench_stored() {
     for i in $(seq 6000); do tmux capture-pane -t "$s" -p | grep -q "✔ done" && break; sleep 0.05; done
     t1=$(date +%s.%N)
     tmux send-keys -t "$s" q
-    for i in $(seq 100); do [[ -s $work/stored.rss ]] && break; sleep 0.1; done
+    # The process leaves once the logs it keeps on disk are written.
+    for i in $(seq 600); do [[ -s $work/stored.rss ]] && break; sleep 0.1; done
     tmux kill-session -t "$s" 2>/dev/null || true
     local mb secs py
     mb=$(python3 -c "import os;print(round(os.path.getsize('$stream')/1e6,1))")

@@ -40,6 +40,9 @@ struct StepName: Sendable, Equatable {
     /// by several stages once, under any one of their labels).
     var key: String {
         if isFrom { return "FROM\u{0}" + StepName.unpinned(instruction) }
+        // The export step, whatever the output (`exporting to image`, `… to client`, `… to
+        // oci image format`): one step of every build.
+        if stage == nil, instruction.hasPrefix("exporting to ") { return "\u{1}\u{0}exporting" }
         return (stage ?? "\u{1}") + "\u{0}" + instruction
     }
 

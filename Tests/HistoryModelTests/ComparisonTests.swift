@@ -164,6 +164,21 @@ struct ComparisonTests {
         #expect(c.summary == "first miss: [2/3] RUN sleep 5 — --no-cache", "\(c.summary)")
     }
 
+    /// The export step pairs whatever it exports to (`-o type=local` gives `exporting to client`).
+    @Test func exportStepsPair() throws {
+        let previous = BuildSnapshot(state: S.runBuild("[2/3] RUN make a", cached: true))
+        var vs = [
+            S.v("from", "[1/3] FROM docker.io/library/alpine:3.19@sha256:aaaa", 0, 0.1, cached: true),
+            S.v("r1", "[2/3] RUN make a", inputs: ["from"], 0.1, 0.1001, cached: true),
+            S.v("r2", "[3/3] RUN make", inputs: ["r1"], 0.1001, 0.1002, cached: true),
+        ]
+        vs.append(S.v("exp", "exporting to client", 0.2, 0.3))
+        let current = BuildSnapshot(state: S.state(vs))
+        let c = BuildComparison.compare(previous: previous, current: current)
+        #expect(try row(c, "exporting to client").previousName == "exporting to image")
+        #expect(c.removed.isEmpty, "\(c.removed)")
+    }
+
     /// A build argument changed and the step names it (`$VERSION`).
     @Test func changedBuildArgReferenced() throws {
         let previous = BuildSnapshot(state: S.runBuild("RUN echo $VERSION"), buildArgs: ["VERSION": "1.2.3"])

@@ -150,6 +150,10 @@ struct PruneCommand: AsyncParsableCommand {
 /// JSON string quoting for the du output.
 enum GoJSONString {
     static func quote(_ s: String) -> String {
+        // Most strings need no escape: copy them whole.
+        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x80 && $0 != 0x22 && $0 != 0x5c && $0 != 0x3c && $0 != 0x3e && $0 != 0x26 }) {
+            return "\"" + s + "\""
+        }
         var out = "\""
         for u in s.unicodeScalars {
             switch u {

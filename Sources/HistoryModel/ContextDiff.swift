@@ -1,3 +1,5 @@
+import BuildModel
+
 /// A file of the build context that differs between two builds.
 public struct FileChange: Sendable, Equatable, Hashable {
     /// How it differs.
@@ -83,85 +85,7 @@ enum SourceMatch {
         let pat = pattern.split(separator: "/")
         let comps = path.split(separator: "/")
         guard comps.count >= pat.count else { return false }
-        for (p, c) in zip(pat, comps) where !glob(Array(p), Array(c)) { return false }
+        for (p, c) in zip(pat, comps) where !GlobMatch.match(String(p), String(c)) { return false }
         return true
-    }
-
-    /// Shell-style matching of one path component: `*`, `?`, `[abc]`, `[a-z]`, `[!x]`, `\x`.
-    static func glob(_ p: [Character], _ s: [Character]) -> Bool {
-        var pi = 0
-        var si = 0
-        var starP = -1
-        var starS = 0
-        while si < s.count {
-            if pi < p.count {
-                let c = p[pi]
-                if c == "*" {
-                    starP = pi
-                    starS = si
-                    pi += 1
-                    continue
-                }
-                if c == "?" {
-                    pi += 1
-                    si += 1
-                    continue
-                }
-                if c == "[", let (ok, next) = matchClass(p, pi, s[si]) {
-                    if ok {
-                        pi = next
-                        si += 1
-                        continue
-                    }
-                } else if c == "\\", pi + 1 < p.count {
-                    if p[pi + 1] == s[si] {
-                        pi += 2
-                        si += 1
-                        continue
-                    }
-                } else if c == s[si] {
-                    pi += 1
-                    si += 1
-                    continue
-                }
-            }
-            guard starP >= 0 else { return false }
-            pi = starP + 1
-            starS += 1
-            si = starS
-        }
-        while pi < p.count, p[pi] == "*" { pi += 1 }
-        return pi == p.count
-    }
-
-    /// Matches `c` against the class starting at `p[start] == "["`: (matched, index after `]`),
-    /// nil when the class is not closed.
-    static func matchClass(_ p: [Character], _ start: Int, _ c: Character) -> (Bool, Int)? {
-        var i = start + 1
-        var negate = false
-        if i < p.count, p[i] == "!" || p[i] == "^" {
-            negate = true
-            i += 1
-        }
-        var matched = false
-        var first = true
-        while i < p.count {
-            if p[i] == "]", !first { return (matched != negate, i + 1) }
-            first = false
-            var lo = p[i]
-            if lo == "\\", i + 1 < p.count {
-                i += 1
-                lo = p[i]
-            }
-            if i + 2 < p.count, p[i + 1] == "-", p[i + 2] != "]" {
-                let hi = p[i + 2]
-                if lo <= c && c <= hi { matched = true }
-                i += 3
-            } else {
-                if lo == c { matched = true }
-                i += 1
-            }
-        }
-        return nil
     }
 }

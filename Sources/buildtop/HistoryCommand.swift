@@ -109,7 +109,7 @@ enum HistoryCLI {
 struct HistoryList: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "ls", abstract: "List the builds, newest first.")
 
-    @Option(name: .customLong("filter"), help: "Filter (status=, ref=, name=, context=, builder=; != negates). Repeatable; all must match.")
+    @Option(name: .customLong("filter"), help: "Filter: status=, ref=, name=, context=, builder= (!= negates); startedAt, completedAt, duration with <, <=, >, >= and a duration (24h) or time. Repeatable or comma-separated; all must match.")
     var filters: [String] = []
 
     @Option(help: "Output format: table or json (one JSON object per line).")
@@ -125,36 +125,89 @@ struct HistoryList: AsyncParsableCommand {
         try await HistoryCLI.run { try execute() }
     }
 
+    /// One filter, as buildx takes them: `status`, `ref`, `name`, `context`, `builder` with `=` or
+    /// `!=`; `startedAt`, `completedAt`, `duration` with `<`, `<=`, `>`, `>=` and a Go duration
+    /// (`30s`, `1h30m`: for the times, "now minus") or an RFC 3339 time.
     struct Filter {
+        enum Op: String { case eq = "=", ne = "!=", lt = "<", le = "<=", gt = ">", ge = ">=" }
         var key: String
-        var negate: Bool
+        var op: Op
         var value: String
+        /// The compared number: unix seconds for the times, seconds for the duration.
+        var number: Double?
 
-        init(_ text: String) throws {
-            let parts: [Substring]
-            if let r = text.range(of: "!=") {
-                negate = true
-                parts = [text[..<r.lowerBound], text[r.upperBound...]]
-            } else if let r = text.range(of: "=") {
-                negate = false
-                parts = [text[..<r.lowerBound], text[r.upperBound...]].map { $0.hasPrefix("=") ? $0.dropFirst() : $0 }
-            } else {
-                throw CLIError("invalid filter \(text.debugDescription): use key=value (status, ref, name, context, builder)")
+        static let textKeys = ["status", "ref", "name", "context", "builder"]
+        static let timeKeys = ["startedat", "completedat", "duration"]
+
+        init(_ text: String, now: Double) throws {
+            var found: (Op, Range<String.Index>)?
+            for op in [Op.ne, .ge, .le, .eq, .gt, .lt] {
+                if let r = text.range(of: op.rawValue), found.map({ r.lowerBound < $0.1.lowerBound }) ?? true { found = (op, r) }
             }
-            key = parts[0].trimmingCharacters(in: .whitespaces).lowercased()
-            value = String(parts[1])
-            guard ["status", "ref", "name", "context", "builder"].contains(key) else {
-                throw CLIError("unsupported filter \(key.debugDescription): use status, ref, name, context or builder")
+            guard let (op, r) = found else {
+                throw CLIError("invalid filter \(text.debugDescription): use key=value, key!=value or key>value")
             }
-            if key == "status" {
-                let ok = HistoryEntry.Status.allCases.map(\.rawValue) + ["error"]
-                guard ok.contains(value.lowercased()) else {
-                    throw CLIError("invalid status \(value.debugDescription): use \(ok.joined(separator: ", "))")
+            self.op = op
+            key = text[..<r.lowerBound].trimmingCharacters(in: .whitespaces).lowercased()
+            var v = String(text[r.upperBound...])
+            if op == .eq, v.hasPrefix("=") { v.removeFirst() }
+            value = v
+            if Self.textKeys.contains(key) {
+                guard op == .eq || op == .ne else { throw CLIError("filter \(key) takes = or !=") }
+                if key == "status" {
+                    let ok = HistoryEntry.Status.allCases.map(\.rawValue) + ["error"]
+                    guard ok.contains(value.lowercased()) else {
+                        throw CLIError("invalid status \(value.debugDescription): use \(ok.joined(separator: ", "))")
+                    }
                 }
+            } else if Self.timeKeys.contains(key) {
+                guard op != .eq, op != .ne else { throw CLIError("filter \(key) takes <, <=, > or >=") }
+                if let d = Self.goDuration(value) {
+                    number = key == "duration" ? d : now - d
+                } else if key != "duration", let t = RFC3339.parse(Array(value.utf8)) {
+                    number = t.unix
+                } else {
+                    throw CLIError("invalid \(key) value \(value.debugDescription): use a duration like 30s or 24h\(key == "duration" ? "" : ", or an RFC 3339 time")")
+                }
+            } else {
+                throw CLIError("unsupported filter \(key.debugDescription): use status, ref, name, context, builder, startedAt, completedAt or duration")
             }
         }
 
+        /// Go's `time.ParseDuration` for the units a user types: ns us ms s m h.
+        static func goDuration(_ text: String) -> Double? {
+            let units: [(String, Double)] = [("ns", 1e-9), ("us", 1e-6), ("µs", 1e-6), ("ms", 1e-3), ("s", 1), ("m", 60), ("h", 3600)]
+            var rest = Substring(text)
+            var total = 0.0
+            guard !rest.isEmpty else { return nil }
+            while !rest.isEmpty {
+                let digits = rest.prefix { $0.isNumber || $0 == "." }
+                guard let n = Double(digits) else { return nil }
+                rest = rest.dropFirst(digits.count)
+                guard let (u, f) = units.first(where: { rest.hasPrefix($0.0) && !(($0.0 == "m") && rest.hasPrefix("ms")) }) else { return nil }
+                rest = rest.dropFirst(u.count)
+                total += n * f
+            }
+            return total
+        }
+
         func matches(_ e: HistoryEntry) -> Bool {
+            if let number {
+                let have: Double?
+                switch key {
+                case "startedat": have = e.startedAt
+                case "completedat": have = e.endedAt
+                default: have = e.duration
+                }
+                guard let have else { return false }
+                switch op {
+                case .lt: return have < number
+                case .le: return have <= number
+                case .gt: return have > number
+                case .ge: return have >= number
+                case .eq, .ne: return false
+                }
+            }
             let hit: Bool
             switch key {
             case "status":
@@ -165,17 +218,18 @@ struct HistoryList: AsyncParsableCommand {
             case "context": hit = e.context.contains(value)
             default: hit = e.builder == value
             }
-            return hit != negate
+            return hit != (op == .ne)
         }
     }
 
     func execute() throws -> Int32 {
         guard ["table", "json"].contains(format) else { throw CLIError("invalid format \(format.debugDescription): use table or json") }
-        let parsed = try filters.map(Filter.init)
+        let now = Date().timeIntervalSince1970
+        // Several filters in one value, comma-separated, as buildx joins them: all must match.
+        let parsed = try filters.flatMap { $0.split(separator: ",").map(String.init) }.map { try Filter($0, now: now) }
         let store = try HistoryCLI.open()
         var entries = try store.list(limit: parsed.isEmpty ? limit.map { max(0, $0) } : nil).filter { e in parsed.allSatisfy { $0.matches(e) } }
         if let limit { entries = Array(entries.prefix(max(0, limit))) }
-        let now = Date().timeIntervalSince1970
         var out = ""
         if format == "json" {
             for e in entries {

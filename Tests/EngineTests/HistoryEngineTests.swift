@@ -85,6 +85,14 @@ struct HistoryEngineTests {
         #expect(table.stdout.hasPrefix("BUILD ID"), "\(table.stdout)")
         #expect(table.stdout.split(separator: "\n").count == 4)
 
+        // buildx's filters: comma-separated, all must match; times and durations compared.
+        let recent = try await Self.history(["ls", "--filter", "status=completed,startedAt>1h,duration<10m"], state: state)
+        #expect(recent.stdout.split(separator: "\n").count == 4, "\(recent.stdout)\(recent.stderr)")
+        let none = try await Self.history(["ls", "--filter", "duration>1h"], state: state)
+        #expect(none.stdout.split(separator: "\n").count == 1, "\(none.stdout)")
+        let bad = try await Self.history(["ls", "--filter", "duration=3"], state: state)
+        #expect(bad.status == 1 && bad.stderr.contains("ERROR: filter duration takes <, <=, > or >="), "\(bad.stderr)")
+
         let inspect = try await Self.history(["inspect", "^0"], state: state)
         #expect(inspect.status == 0, "\(inspect.stderr)")
         #expect(inspect.stdout.contains("VERSION"), "\(inspect.stdout)")

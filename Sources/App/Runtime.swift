@@ -405,7 +405,8 @@ public final class Runtime {
             // size is read as fast as it is drawn, a few hundred events ahead at most.
             Thread.detachNewThread {
                 open(ref) { e in
-                    while bus.count > 256 { usleep(500) }
+                    // Behind on events, or on log batches going to the spill file: wait.
+                    while bus.count > 256 || pending.value > 16 { usleep(500) }
                     bus.post(.driver(id: id, e))
                 }
                 pending.add(-1)

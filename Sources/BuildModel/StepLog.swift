@@ -372,6 +372,10 @@ public struct StepLog: Sendable, Equatable {
             carry.carryOver(c)
         }
         batch.lineCount = lines
+        // The batch holds the bytes now: the store lets go of them at once (the records go with the
+        // next compaction). A log that spills a chunk or two at a time kept up to 63 chunks of
+        // bytes per step alive: 2,450 steps held ~1.3× the stream.
+        for i in head..<(head + k) { store[i].data = [] }
         head += k
         if head >= 64, head * 2 >= store.count {
             store.removeFirst(head)

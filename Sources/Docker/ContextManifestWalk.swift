@@ -6,6 +6,9 @@ import HistoryModel
 /// legacy upload send the context and buildtop does not see the bytes go (the native path
 /// collects it while sending, see `ManifestCollector`). `.dockerignore` applies as on the wire.
 public enum ContextManifestWalk {
+    /// Files above this size are known by size, mode and time only (as on the native path).
+    public static let hashLimit: Int64 = 4 << 20
+
     /// Walks `contextPath`; nil when it cannot be read. Stops early when the task is canceled.
     public static func walk(_ contextPath: String) -> ContextManifest? {
         let root = Array(URL(fileURLWithPath: contextPath).standardizedFileURL.path.utf8)
@@ -25,7 +28,7 @@ public enum ContextManifestWalk {
                 path: entry.displayPath, size: info.kind == .directory ? 0 : info.size, mode: info.rawMode,
                 modifiedNanos: info.modificationTime * 1_000_000_000 + info.modificationNanos)
             switch info.kind {
-            case .regular:
+            case .regular where info.size <= hashLimit:
                 if case .success(let fd) = POSIXFile.openForReading(entry.fullPath) {
                     var h = SHA256()
                     var ok = true

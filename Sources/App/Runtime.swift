@@ -73,6 +73,10 @@ public struct HistoryService: Sendable {
     public var open: @Sendable (_ ref: String, _ post: (DriverEvent) -> Void) -> Void
     /// The comparison of a stored build with the build of its context before it: title and lines.
     public var compare: @Sendable (_ ref: String, _ width: Int) async -> (String, [String])
+    /// Pins or unpins a stored build; an error line when it cannot.
+    public var pin: @Sendable (_ ref: String, _ pinned: Bool) async -> String? = { _, _ in "the history is off" }
+    /// Deletes a stored build; an error line when it cannot.
+    public var remove: @Sendable (_ ref: String) async -> String? = { _ in "the history is off" }
 
     /// Creates the service.
     public init(
@@ -417,6 +421,20 @@ public final class Runtime {
             backgroundTask {
                 let (title, lines) = await compare(ref, width)
                 bus.post(.textLoaded(title: title, lines: lines))
+            }
+        case .pinStored(let ref, let pinned):
+            let pin = services.history.pin
+            let list = services.history.list
+            backgroundTask {
+                if let problem = await pin(ref, pinned) { bus.post(.notice(problem)) }
+                if case .success(let rows) = await list() { bus.post(.historyListed(rows)) }
+            }
+        case .removeStored(let ref):
+            let remove = services.history.remove
+            let list = services.history.list
+            backgroundTask {
+                if let problem = await remove(ref) { bus.post(.notice(problem)) }
+                if case .success(let rows) = await list() { bus.post(.historyListed(rows)) }
             }
         case .quit(let cancelRunning):
             // Never wait here: the cancels go out in the background; `finish` waits for the

@@ -83,4 +83,8 @@ public enum Effect: Sendable, Equatable {
     case openStored(id: Int, ref: String)
     /// Compare stored build `ref` with the build of its context before it.
     case compareStored(ref: String)
+    /// Pin or unpin stored build `ref`, then list again.
+    case pinStored(ref: String, pinned: Bool)
+    /// Delete stored build `ref`, then list again.
+    case removeStored(ref: String)
 }

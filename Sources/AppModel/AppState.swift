@@ -278,6 +278,8 @@ public enum Confirmation: Sendable, Equatable {
     case cancel(buildID: Int)
     /// Quit while builds run?
     case quit(running: Int)
+    /// Delete this build from the history?
+    case removeStored(ref: String, name: String)
 }
 
 /// What the main area shows.

@@ -81,6 +81,14 @@ extension AppState {
             guard let row = h.current else { return [] }
             mode = .text(TextViewState(title: "\(row.name): \(row.ref) against the build of its context before it", loading: true))
             return [.compareStored(ref: row.ref)]
+        case .pin:
+            guard let row = h.current else { return [] }
+            message = row.pinned ? "unpinned \(row.name) \(row.ref.prefix(8))" : "pinned \(row.name) \(row.ref.prefix(8)): retention keeps it"
+            return [.pinStored(ref: row.ref, pinned: !row.pinned)]
+        case .removeStored:
+            guard let row = h.current else { return [] }
+            confirm = .removeStored(ref: row.ref, name: row.name)
+            return []
         case .rerun:
             guard let row = h.current else { return [] }
             if let masked = row.request.buildArgs.first(where: { $0.value?.hasPrefix("masked:") ?? false }) {

@@ -10,7 +10,7 @@ public enum Action: Sendable, Equatable {
     case builders, useBuilder, useDefault, useGlobal, createBuilder, removeBuilder, bootstrapBuilder, stopBuilder
     case inspectBuilder, toggleAlias, refresh
     /// History and timeline.
-    case history, timeline, compare, filter, glyphs
+    case history, timeline, compare, filter, glyphs, pin, removeStored
     /// Text entry (form fields, search, palette, save prompt).
     case deleteChar, clearField, submit, dismiss
     /// Forms.
@@ -261,6 +261,8 @@ public enum Keymap {
         Binding([.char("c")], "c", .compare, "compare with the build of its context before it (why the cache missed)", short: "compare", when: hasRow),
         Binding([.char("r")], "r", .rerun, "run the build's request again", short: "rerun", when: hasRow),
         Binding([.char("/")], "/", .filter, "filter by text (name, context, status, builder)", short: "filter"),
+        Binding([.char("p")], "p", .pin, "pin / unpin (retention keeps pinned builds)", footer: false, when: hasRow),
+        Binding([.char("d"), .delete], "d", .removeStored, "delete from the history (asks first)", footer: false, when: hasRow),
         Binding([.char("R")], "R", .refresh, "read the history again", footer: false),
         Binding([.escape, .char("q")], "esc", .back, "back"),
         help, palette, suspend,

@@ -286,6 +286,9 @@ extension AppState {
         switch c {
         case .removeBuilder(let name):
             return builderCommand(.remove(name: name))
+        case .removeStored(let ref, let name):
+            message = "deleted \(name) \(ref.prefix(8)) from the history"
+            return [.removeStored(ref: ref)]
         case .cancel(let id):
             guard let i = index(of: id), builds[i].isRunning else { return [] }
             builds[i].cancelRequested = true

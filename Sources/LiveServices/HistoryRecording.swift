@@ -130,7 +130,7 @@ extension HistoryService {
         @Sendable func store() -> Result<HistoryStore, HistoryError> {
             do throws(HistoryError) { return .success(try HistoryStore(settings: settings)) } catch { return .failure(error) }
         }
-        return HistoryService(
+        var service = HistoryService(
             list: {
                 switch store() {
                 case .failure(let e): return .failure(HistoryServiceError(e.description))
@@ -168,6 +168,23 @@ extension HistoryService {
                     return ("comparison", [error.description])
                 }
             })
+        service.pin = { ref, pinned in
+            do throws(HistoryError) {
+                try store().get().pin(ref, pinned)
+                return nil
+            } catch {
+                return error.description
+            }
+        }
+        service.remove = { ref in
+            do throws(HistoryError) {
+                try store().get().remove([ref])
+                return nil
+            } catch {
+                return error.description
+            }
+        }
+        return service
     }
 }
 

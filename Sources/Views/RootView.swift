@@ -88,6 +88,8 @@ public enum RootView {
             text = "Remove builder \(Format.clean(name)) (docker buildx rm)?  y / n"
         case .quit(let running):
             text = "\(running) build\(running == 1 ? "" : "s") still running. Cancel and quit?  y / n"
+        case .removeStored(let ref, let name):
+            text = "Delete \(Format.clean(name)) \(ref.prefix(8)) from the history?  y / n"
         }
         let area = Overlay.area(for: c, state: state, main: rect)
         let w = min(area.width, TextWidth.width(text) + 4)

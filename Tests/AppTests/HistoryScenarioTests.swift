@@ -110,6 +110,37 @@ struct HistoryScenarioTests {
         #expect(peak.withLock { $0 } <= 260, "\(peak.withLock { $0 }) events queued")
     }
 
+    /// p pins (the list shows `*`), d asks and deletes; the store is asked, the list read again.
+    @Test func pinAndDelete() {
+        let rows = Mutex([
+            Self.row("ddddddddddddddddddddddddd", "keep", status: "completed", age: 10),
+            Self.row("eeeeeeeeeeeeeeeeeeeeeeeee", "drop", status: "failed", age: 20),
+        ])
+        var service = HistoryService(
+            list: { .success(rows.withLock { $0 }) }, open: { _, _ in }, compare: { _, _ in ("", []) })
+        service.pin = { ref, pinned in
+            rows.withLock { r in
+                for i in r.indices where r[i].ref == ref { r[i].pinned = pinned }
+            }
+            return nil
+        }
+        service.remove = { ref in
+            rows.withLock { $0.removeAll { $0.ref == ref } }
+            return nil
+        }
+        let h = Harness(history: service)
+        h.keys([.char("H")])
+        h.keys([.char("p")])
+        #expect(h.text.contains("dddddddd*"), "\(h.text)")
+        #expect(h.text.contains("pinned keep"))
+        h.keys([.char("j"), .char("d")])
+        #expect(h.text.contains("Delete drop eeeeeeee from the history?"), "\(h.text)")
+        h.keys([.char("y")])
+        #expect(!h.text.contains("eeeeeeee  drop"), "\(h.text)")
+        #expect(h.text.contains("deleted drop eeeeeeee from the history"))
+        #expect(h.text.contains("history — 1 build"))
+    }
+
     @Test func historyUnavailableSaysWhy() {
         let h = Harness()
         h.keys([.char("H")])

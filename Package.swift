@@ -87,14 +87,14 @@ let package = Package(
         // UI: cell grid and text, no curses.
         .target(name: "TerminalKit", swiftSettings: strict),
         // UI model, pure: app state, events and effects, the reducer, keymaps, themes as data.
-        .target(name: "AppModel", dependencies: ["BuildModel", "TerminalKit"], swiftSettings: strict),
+        .target(name: "AppModel", dependencies: ["BuildModel", "TerminalKit", "HistoryModel"], swiftSettings: strict),
         // UI: pure drawing of the app state into a Screen.
         .target(name: "Views", dependencies: ["AppModel", "BuildModel", "TerminalKit", "HistoryModel"], swiftSettings: strict),
         // UI: the runtime loop and its effects (files, themes), over any terminal; no network.
         .target(
             name: "App",
             dependencies: [
-                "AppModel", "BuildModel", "Views", "TerminalKit", "LocalFiles",
+                "AppModel", "BuildModel", "Views", "TerminalKit", "LocalFiles", "HistoryModel",
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict
@@ -123,7 +123,7 @@ let package = Package(
         .testTarget(name: "DockerTests", dependencies: ["Docker", "LocalFiles", "BuildModel", "TestSupport"]),
         .testTarget(name: "TerminalKitTests", dependencies: ["TerminalKit"]),
         .testTarget(name: "ViewsTests", dependencies: ["Views", "AppModel", "App", "TerminalKit", "BuildModel", "BuildEvents", "TestSupport"], exclude: ["__Snapshots__"]),
-        .testTarget(name: "AppTests", dependencies: ["App", "AppModel", "Views", "TerminalKit", "BuildModel", "BuildEvents", "TestSupport"]),
+        .testTarget(name: "AppTests", dependencies: ["App", "AppModel", "Views", "TerminalKit", "BuildModel", "BuildEvents", "TestSupport", "HistoryModel"]),
         .testTarget(name: "BuildxTests", dependencies: ["Docker", "LiveServices", "App", "AppModel", "Views", "TerminalKit", "BuildModel", "BuildEvents", "TestSupport"]),
         .testTarget(name: "HistoryModelTests", dependencies: ["HistoryModel", "BuildModel", "BuildEvents", "TestSupport"]),
         .testTarget(name: "HistoryTests", dependencies: ["History", "HistoryModel", "BuildModel", "BuildEvents", "TestSupport"]),

@@ -1,5 +1,6 @@
 import BuildModel
 import Foundation
+import HistoryModel
 import LocalFiles
 import Synchronization
 import TerminalKit
@@ -73,6 +74,9 @@ public struct HistoryService: Sendable {
     public var open: @Sendable (_ ref: String, _ post: (DriverEvent) -> Void) -> Void
     /// The comparison of a stored build with the build of its context before it: title and lines.
     public var compare: @Sendable (_ ref: String, _ width: Int) async -> (String, [String])
+    /// The comparison of a stored build with the build of its context before it, for the
+    /// timeline's compare mode; nil and a line saying why when there is none.
+    public var comparison: @Sendable (_ ref: String) async -> (BuildComparison?, String?) = { _ in (nil, "the history is off") }
     /// Pins or unpins a stored build; an error line when it cannot.
     public var pin: @Sendable (_ ref: String, _ pinned: Bool) async -> String? = { _, _ in "the history is off" }
     /// Deletes a stored build; an error line when it cannot.
@@ -421,6 +425,12 @@ public final class Runtime {
             backgroundTask {
                 let (title, lines) = await compare(ref, width)
                 bus.post(.textLoaded(title: title, lines: lines))
+            }
+        case .compareForTimeline(let id, let ref):
+            let comparison = services.history.comparison
+            backgroundTask {
+                let (c, note) = await comparison(ref)
+                bus.post(.timelineComparison(buildID: id, c, note: note))
             }
         case .pinStored(let ref, let pinned):
             let pin = services.history.pin

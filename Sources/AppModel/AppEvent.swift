@@ -1,4 +1,5 @@
 import BuildModel
+import HistoryModel
 import TerminalKit
 
 /// Everything that can change the app state.
@@ -47,6 +48,8 @@ public enum AppEvent: Sendable {
     case historyFailed(String)
     /// Text for the text view (a comparison).
     case textLoaded(title: String, lines: [String])
+    /// The comparison for a build's timeline (nil: nothing to compare with), and why not.
+    case timelineComparison(buildID: Int, BuildComparison?, note: String?)
 }
 
 /// I/O the reducer asks the runtime to do.
@@ -83,6 +86,8 @@ public enum Effect: Sendable, Equatable {
     case openStored(id: Int, ref: String)
     /// Compare stored build `ref` with the build of its context before it.
     case compareStored(ref: String)
+    /// Compare stored build `ref` for the timeline of build `id`.
+    case compareForTimeline(id: Int, ref: String)
     /// Pin or unpin stored build `ref`, then list again.
     case pinStored(ref: String, pinned: Bool)
     /// Delete stored build `ref`, then list again.

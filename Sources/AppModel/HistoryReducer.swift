@@ -138,6 +138,14 @@ extension AppState {
         case .pageDown: t.scroll += page
         case .pageUp: t.scroll = max(0, t.scroll - page)
         case .glyphs: t.ascii.toggle()
+        case .compare:
+            if t.comparison != nil {
+                t.comparison = nil
+            } else if let ref = build(t.buildID)?.storedRef {
+                t.comparing = true
+                mode = .timeline(t)
+                return [.compareForTimeline(id: t.buildID, ref: ref)]
+            }
         case .back:
             mode = .dashboard
             return []

@@ -1,4 +1,5 @@
 import BuildModel
+import HistoryModel
 import TerminalKit
 
 /// One stored build in the history view.
@@ -93,6 +94,10 @@ public struct TimelineViewState: Sendable, Equatable {
     public var scroll = 0
     /// ASCII glyphs instead of blocks.
     public var ascii = false
+    /// The comparison with the build of the same context before it (compare mode, `c`).
+    public var comparison: BuildComparison?
+    /// The comparison was asked for and has not arrived.
+    public var comparing = false
 
     /// Creates the view state.
     public init(buildID: Int) { self.buildID = buildID }

@@ -284,6 +284,10 @@ public enum Keymap {
         Binding([.pageDown, .char(" ")], "PgDn", .pageDown, "page down", footer: false),
         Binding([.pageUp], "PgUp", .pageUp, "page up", footer: false),
         Binding([.char("a")], "a", .glyphs, "blocks ⇄ ASCII", short: "ascii"),
+        Binding([.char("c")], "c", .compare, "compare with the build of its context before it (stored builds)", short: "compare", when: {
+            if case .timeline(let t) = $0.mode { return $0.build(t.buildID)?.storedRef != nil }
+            return false
+        }),
         Binding([.enter], "⏎", .open, "steps and logs of the build", short: "logs"),
         Binding([.escape, .char("q")], "esc", .back, "back"),
         help, palette, suspend,

@@ -60,6 +60,13 @@ extension AppState {
             return historyFailed(why)
         case .textLoaded(let title, let lines):
             return textLoaded(title: title, lines: lines)
+        case .timelineComparison(let id, let comparison, let note):
+            guard case .timeline(var t) = mode, t.buildID == id else { return [] }
+            t.comparing = false
+            t.comparison = comparison
+            if let note { message = note }
+            mode = .timeline(t)
+            return []
         case .mouse(let m):
             return mouse(m)
         case .key(let k):

@@ -168,6 +168,18 @@ extension HistoryService {
                     return ("comparison", [error.description])
                 }
             })
+        service.comparison = { ref in
+            do throws(HistoryError) {
+                let s = try store().get()
+                let b = try s.resolve(ref)
+                guard let a = try s.previous(of: b) else {
+                    return (nil, "the first build of \(b.context) in the history: nothing to compare it with")
+                }
+                return (BuildComparison.compare(previous: try s.snapshot(a), current: try s.snapshot(b)), nil)
+            } catch {
+                return (nil, error.description)
+            }
+        }
         service.pin = { ref, pinned in
             do throws(HistoryError) {
                 try store().get().pin(ref, pinned)

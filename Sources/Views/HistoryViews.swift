@@ -135,11 +135,13 @@ public enum TimelineView {
             screen.write("the build is gone", x: box.x + 2, y: box.y + 1, style: theme.style(.dim), clip: box)
             return
         }
-        screen.box(box, style: theme.style(.borderFocused), title: "timeline — build \(b.number): \(Format.clean(b.request.name))")
+        var title = "timeline — build \(b.number): \(Format.clean(b.request.name))"
+        if t.comparing { title += " · comparing…" } else if t.comparison != nil { title += " · compared with the build before it" }
+        screen.box(box, style: theme.style(.borderFocused), title: title)
         let inner = box.inset(1).inset(left: 1, right: 1)
         guard inner.height >= 4, inner.width >= 20 else { return }
         let glyphs: Timeline.Glyphs = t.ascii ? .ascii : .unicode
-        let model = Timeline.Model(b.state, now: b.isRunning ? state.now : nil)
+        let model = Timeline.Model(b.state, now: b.isRunning ? state.now : nil, comparison: t.comparison)
         var y = inner.y
         screen.write(model.header(glyphs), x: inner.x, y: y, style: theme.style(.title), clip: inner)
         y += 1
@@ -159,7 +161,13 @@ public enum TimelineView {
             x += screen.write(row.glyph(glyphs) + " ", x: x, y: y, style: row.onCriticalPath ? theme.style(.warning).with(.bold) : style, clip: inner)
             x += screen.write(layout.label(row, glyphs: glyphs) + " ", x: x, y: y, style: row.state == .skipped ? theme.style(.dim) : theme.style(.text), clip: inner)
             x += screen.write(layout.bar(row, glyphs: glyphs) + " ", x: x, y: y, style: style, clip: inner)
-            screen.write(row.durationText, x: x, y: y, style: theme.style(.duration), clip: inner)
+            x += screen.write(TextWidth.pad(row.durationText, to: layout.durationWidth), x: x, y: y, style: theme.style(.duration), clip: inner)
+            if layout.noteWidth > 0 {
+                var note = row.note(glyphs)
+                if TextWidth.width(note) > layout.noteWidth { note = row.note(glyphs, compact: true) }
+                let role: ThemeRole = row.isFirstMiss ? .error : .dim
+                screen.write(" " + TextWidth.truncate(Format.clean(note), to: layout.noteWidth), x: x, y: y, style: theme.style(role), clip: inner)
+            }
             y += 1
         }
         screen.write(layout.sparkline(model, glyphs: glyphs), x: inner.x, y: inner.maxY - 1, style: theme.style(.dim), clip: inner)

@@ -3,6 +3,7 @@ import AppModel
 import BuildEvents
 import BuildModel
 import Foundation
+import HistoryModel
 import Synchronization
 import TerminalKit
 import Testing
@@ -26,7 +27,7 @@ struct HistoryScenarioTests {
     nonisolated static let opened = Mutex<[String]>([])
 
     nonisolated static func service() -> HistoryService {
-        HistoryService(
+        var s = HistoryService(
             list: {
                 .success([
                     row("aaaaaaaaaaaaaaaaaaaaaaaaa", "failing", status: "failed", age: 60),
@@ -42,6 +43,13 @@ struct HistoryScenarioTests {
                 post(ref.hasPrefix("a") ? .finished(.failed("process \"/bin/sh -c exit 3\" did not complete successfully: exit code: 3")) : .finished(.succeeded(imageID: nil)))
             },
             compare: { ref, _ in ("multistage: \(ref.prefix(8)) against cccccccc", ["first miss: [2/3] COPY app.txt /app/ — context changed: app.txt (modified)", "hit      [1/3] FROM localbase"]) })
+        s.comparison = { _ in
+            guard let a = try? Fixtures.rawjson("multistage-cached"), let b = try? Fixtures.rawjson("multistage") else { return (nil, "no fixtures") }
+            let c = BuildComparison.compare(
+                previous: BuildSnapshot(state: Fixtures.state(a)), current: BuildSnapshot(state: Fixtures.state(b)))
+            return (c, nil)
+        }
+        return s
     }
 
     @Test func listFilterOpenTimelineCompare() {
@@ -66,6 +74,10 @@ struct HistoryScenarioTests {
         #expect(h.text.contains("timeline — build 1: multistage"), "\(h.text)")
         #expect(h.text.contains("wall "), "\(h.text)")
         #expect(h.text.contains("max 2"), "parallel stages: \(h.text)")
+        // c: compare mode, the other build's figures and the miss reasons beside the rows.
+        h.keys([.char("c")])
+        #expect(h.text.contains("compared with the build before it"), "\(h.text)")
+        #expect(h.text.contains("MISS"), "\(h.text)")
         h.keys([.escape])
         #expect(h.text.contains("✔ done"), "\(h.text)")
         // ⏎ on the failing build: a panel like a live one, with its error.

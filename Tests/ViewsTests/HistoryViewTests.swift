@@ -83,6 +83,20 @@ struct HistoryViewTests {
         Snapshot.assert(UIFixtures.render(st), named: "timeline-running")
     }
 
+    /// Compare mode: each row carries the other build's duration delta and the miss reason.
+    @Test func timelineCompared() throws {
+        let prev = BuildSnapshot(state: Fixtures.state(try Fixtures.rawjson("multistage-cached")))
+        var st = try Self.state(.dashboard, size: Size(width: 120, height: 24))
+        let cur = BuildSnapshot(state: try #require(st.build(1)).state)
+        var t = TimelineViewState(buildID: 1)
+        t.comparison = BuildComparison.compare(previous: prev, current: cur)
+        st.mode = .timeline(t)
+        let screen = UIFixtures.render(st)
+        Snapshot.assert(screen, named: "timeline-compared")
+        #expect(screen.text().contains("compared with the build before it"))
+        #expect(screen.text().contains("MISS"), "\(screen.text())")
+    }
+
     @Test func comparison() throws {
         let prev = BuildSnapshot(state: Fixtures.state(try Fixtures.rawjson("multistage")), buildArgs: ["VERSION": "1.2.3"])
         let cur = BuildSnapshot(state: Fixtures.state(try Fixtures.rawjson("multistage-cached")), buildArgs: ["VERSION": "1.2.3"])

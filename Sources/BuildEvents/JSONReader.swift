@@ -13,6 +13,8 @@ struct JSONError: Error, CustomStringConvertible {
 struct JSONReader {
     let p: UnsafeBufferPointer<UInt8>
     var i: Int
+    /// Objects and arrays open around the value being skipped.
+    var depth = 0
 
     init(_ p: UnsafeBufferPointer<UInt8>, at start: Int = 0) {
         self.p = p
@@ -217,13 +219,24 @@ struct JSONReader {
         return false
     }
 
+    /// Objects and arrays nested deeper than this are an error, not a recursion that overflows
+    /// the stack (the fuzzer found a 63 KB line of `[`; BuildKit's messages nest a few levels).
+    static let maxDepth = 512
+
     /// Skips any value.
     mutating func skipValue() throws(JSONError) {
         guard let c = peek() else { throw fail("unexpected end") }
         switch c {
         case 34: _ = try rawString()
-        case 123: try readObject { (r, _) throws(JSONError) in try r.skipValue() }
-        case 91: try readArray { (r) throws(JSONError) in try r.skipValue() }
+        case 123, 91:
+            guard depth < JSONReader.maxDepth else { throw fail("values nested more than \(JSONReader.maxDepth) deep") }
+            depth += 1
+            defer { depth -= 1 }
+            if c == 123 {
+                try readObject { (r, _) throws(JSONError) in try r.skipValue() }
+            } else {
+                try readArray { (r) throws(JSONError) in try r.skipValue() }
+            }
         case 116, 102: _ = try readBool()
         case 110:
             guard readNull() else {

@@ -34,6 +34,23 @@ import Testing
         }
     }
 
+    /// crash-bb62b20b… (target `engine`): a 63 KB line of nested `[` overflowed the stack in the
+    /// recursive skip. Nesting deeper than 512 is now one malformed item, on both decoders.
+    @Test func deepNestingIsMalformedNotACrash() {
+        let deep = [UInt8](repeating: UInt8(ascii: "["), count: 200_000) + [UInt8(ascii: "1")]
+            + [UInt8](repeating: UInt8(ascii: "]"), count: 200_000)
+        for prefix in ["{\"aux\":", "{\"stream\":\"x\",\"extra\":"] {
+            let items = EngineStreamDecoder.decodeAll(Array(prefix.utf8) + deep + Array("}\n".utf8))
+            #expect(items.contains { if case .malformed(let m) = $0 { m.contains("nested") } else { false } }, "\(items.prefix(2))")
+        }
+        let raw = RawJSONDecoder.decodeAll(Array("{\"vertexes\":[],\"x\":".utf8) + deep + Array("}\n".utf8))
+        #expect(raw.contains { if case .malformed(let m) = $0 { m.contains("nested") } else { false } }, "\(raw.prefix(2))")
+        // 512 levels are still read.
+        let ok = [UInt8](repeating: UInt8(ascii: "["), count: 500) + [UInt8](repeating: UInt8(ascii: "]"), count: 500)
+        let fine = RawJSONDecoder.decodeAll(Array("{\"vertexes\":[],\"x\":".utf8) + ok + Array("}\n".utf8))
+        #expect(!fine.contains { if case .malformed = $0 { true } else { false } }, "\(fine)")
+    }
+
     /// crash-c839f1df…, minimized: a `{` line with a syntax error that closes on the next line
     /// (`]` closes it too). Whole, it was one malformed value; cut after the newline, the first
     /// read took `{x` for a stray line and `]` became a second one.

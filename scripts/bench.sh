@@ -31,6 +31,9 @@ fi
 work=$(mktemp -d /tmp/buildtop-bench.XXXXXX)
 # Builds record into a history of their own, not the user's.
 export XDG_STATE_HOME="$work/state"
+# The docker CLI writes .buildNodeID into its config folder: a temporary one, not ~/.docker.
+export DOCKER_CONFIG="$work/docker"
+mkdir -p "$DOCKER_CONFIG"
 trap 'rm -rf "$work"' EXIT
 
 # --- 1. chatty build ----------------------------------------------------------------------------

@@ -149,15 +149,34 @@ public final class HistoryStore: Sendable {
         config.busyMode = .timeout(10)
         config.label = "buildtop.history"
         do {
-            pool = try DatabasePool(path: settings.folder.appendingPathComponent("builds.db").path, configuration: config)
-            try Self.migrator.migrate(pool)
+            // Two processes opening a new store at once would both read "no migration applied"
+            // and both create the tables ("table meta already exists"): the creation and the
+            // migration run under an exclusive flock on `builds.lock`.
+            pool = try Self.holdingLock(settings.folder.appendingPathComponent("builds.lock").path) {
+                let pool = try DatabasePool(path: settings.folder.appendingPathComponent("builds.db").path, configuration: config)
+                try Self.migrator.migrate(pool)
+                return pool
+            }
             try markInterrupted()
         } catch {
             throw HistoryError("cannot open the history in \(settings.folder.path): \(Self.reason(error))")
         }
     }
 
+    /// Runs `body` holding an exclusive flock on `path` (created 0600).
+    static func holdingLock<T>(_ path: String, _ body: () throws -> T) throws -> T {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw HistoryError("cannot open \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        while flock(fd, LOCK_EX) != 0 {
+            if errno != EINTR { throw HistoryError("cannot lock \(path): \(String(cString: strerror(errno)))") }
+        }
+        defer { flock(fd, LOCK_UN) }
+        return try body()
+    }
+
     static func reason(_ error: any Error) -> String {
+        if let e = error as? HistoryError { return e.description }
         if let e = error as? DatabaseError { return e.message ?? "\(e.resultCode)" }
         if let e = error as? CocoaError, let u = e.userInfo[NSUnderlyingErrorKey] as? NSError {
             return String(cString: strerror(Int32(u.code)))

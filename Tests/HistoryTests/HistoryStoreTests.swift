@@ -3,6 +3,7 @@ import BuildModel
 import Foundation
 import History
 import HistoryModel
+import Synchronization
 import Testing
 import TestSupport
 
@@ -133,6 +134,24 @@ struct HistoryStoreTests {
             all.append((try? Data(contentsOf: f)) ?? Data())
         }
         #expect(all.range(of: Data("supersecret123".utf8)) == nil)
+    }
+
+    /// Processes opening a new store at once: each opens it, none creates the tables twice
+    /// (CI saw "table meta already exists" from two `buildtop build`s started together).
+    @Test func concurrentFirstOpens() throws {
+        for _ in 0..<20 {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("buildtop-hist-\(UUID().uuidString.prefix(8))")
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let failures = Mutex<[String]>([])
+            DispatchQueue.concurrentPerform(iterations: 4) { _ in
+                do {
+                    _ = try HistoryStore(settings: HistorySettings(folder: dir))
+                } catch {
+                    failures.withLock { $0.append("\(error)") }
+                }
+            }
+            #expect(failures.withLock { $0 }.isEmpty)
+        }
     }
 
     @Test func unwritableFolderIsOneError() throws {

@@ -13,21 +13,17 @@
 #     build` with BuildKit, from a cold cache and again after touching one file.
 #  5. `history ls` of a store of 10,000 builds, and (in 1) the cost of recording each build.
 #  6. a stored 100 MB build opened in the dashboard: peak RSS and time, beside json.loads.
-# BENCH_ONLY=build|replay|ui|context|history|stored runs one part.
-# BENCH_STATIC=1 measures a build with the Swift runtime and Foundation linked statically.
+#  7. the first frame of the dashboard and of `replay --ui` (beside a shell printing at once) and
+#     the dashboard's peak RSS with three finished builds on screen.
+# BENCH_ONLY=build|replay|ui|footprint|context|history|stored runs one part.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 cd "$root"
 "$root/scripts/setup-debian.sh" >&2
 command -v python3 >/dev/null || { apt-get install -y -q python3 >&2; }
-if [[ ${BENCH_STATIC:-0} == 1 ]]; then
-    # The Swift runtime and Foundation linked in (about 4 minutes on 2 cores): fewer code pages.
-    swift build -c release --product buildtop --static-swift-stdlib --scratch-path "$root/.build-static" >&2
-    bin="$root/.build-static/release/buildtop"
-else
-    swift build -c release --product buildtop >&2
-    bin="$root/.build/release/buildtop"
-fi
+# The binary the run command starts (scripts/build.sh: the one configuration).
+"$root/scripts/build.sh" --product buildtop >&2
+bin="$root/.build/release/buildtop"
 work=$(mktemp -d /tmp/buildtop-bench.XXXXXX)
 # Builds record into a history of their own, not the user's.
 export XDG_STATE_HOME="$work/state"
@@ -292,9 +288,57 @@ for phase in ('cold', 'touched'):
 "
 }
 
+# --- 7. footprint: first frame, and the dashboard's memory ---------------------------------------
+# Milliseconds from starting a command in a new tmux pane until TEXT is on the pane (tmux polled
+# every 2 ms), median of 7; the reference is a shell that prints the text at once, in the same run.
+first_screen() {
+    python3 - "$@" <<'EOF'
+import os, statistics, subprocess, sys, time
+text, cmd = sys.argv[1], sys.argv[2]
+def once(command):
+    sock = 'bt-ff-%d' % os.getpid()
+    t0 = time.monotonic()
+    subprocess.run(['tmux', '-L', sock, 'new-session', '-d', '-x', '160', '-y', '48', command], check=True)
+    try:
+        while time.monotonic() - t0 < 30:
+            out = subprocess.run(['tmux', '-L', sock, 'capture-pane', '-p'], capture_output=True, text=True).stdout
+            if text in out:
+                return (time.monotonic() - t0) * 1000
+            time.sleep(0.002)
+        return float('nan')
+    finally:
+        subprocess.run(['tmux', '-L', sock, 'kill-server'], capture_output=True)
+        time.sleep(0.2)
+ref = statistics.median(once("printf '%s\\n'; sleep 30" % text) for _ in range(7))
+got = statistics.median(once(cmd) for _ in range(7))
+print('%8.0f ms %8.0f ms %8.0f ms' % (got, ref, got - ref))
+EOF
+}
+
+bench_footprint() {
+    local fx="$root/../shared/fixtures"
+    [[ -d $fx ]] || fx=${BUILDTOP_FIXTURES:-}
+    printf '\n%-44s %11s %11s %11s\n' "first frame (tmux, median of 7)" "to screen" "reference" "buildtop"
+    printf '%-44s %s   (target <= 100 ms)\n' "dashboard (buildtop in examples/)" \
+        "$(first_screen quit "cd '$root/examples' && LANG=C.UTF-8 $bin")"
+    printf '%-44s %s   (target <= 100 ms)\n' "replay --ui of a recorded build" \
+        "$(first_screen quit "LANG=C.UTF-8 $bin replay --ui $fx/engine/multistage.stream")"
+    # The dashboard's memory with three finished builds on screen (after the idle measure above).
+    local s="bt-rss-$$" pid
+    tmux new-session -d -s "$s" -x 200 -y 60 "LANG=C.UTF-8 $bin replay --ui --speed max $fx/engine/multistage.stream $fx/engine/failing.stream $fx/rawjson/chatty.jsonl"
+    sleep 3
+    pid=$(pgrep -n -f "replay --ui --speed max $fx/engine/multistage.stream" || true)
+    if [[ -n $pid ]]; then
+        printf '%-44s %8s KiB peak RSS (docker CLI build: see 1)\n' "dashboard, 3 finished builds on screen" \
+            "$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")"
+    fi
+    tmux kill-session -t "$s" 2>/dev/null || true
+}
+
 echo "buildtop benchmarks ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores)"
 only=${BENCH_ONLY:-}
 [[ -z $only || $only == ui ]] && bench_ui
+[[ -z $only || $only == footprint ]] && bench_footprint
 [[ -z $only || $only == replay ]] && bench_replay
 [[ -z $only || $only == history ]] && bench_history
 [[ -z $only || $only == stored ]] && bench_stored

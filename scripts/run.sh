@@ -9,7 +9,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 cd "$root"
 "$root/scripts/setup-debian.sh"
-swift build -c release --product buildtop
+"$root/scripts/build.sh" --product buildtop
 cd "$root/examples"
 # The private engine has no bridge network: prefill the form's Network with "none".
 export BUILDTOP_DEFAULT_NETWORK=${BUILDTOP_DEFAULT_NETWORK:-none}

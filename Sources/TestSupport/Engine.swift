@@ -13,10 +13,11 @@ public enum TestEngine {
         host != nil || ProcessInfo.processInfo.environment["BUILDTOP_REQUIRE_ENGINE"] == "1"
     }
 
-    /// The debug binary built by `swift build` (override with `BUILDTOP_BIN`).
+    /// The binary `scripts/build.sh` builds, the one the run command starts (override with
+    /// `BUILDTOP_BIN`).
     public static var binary: String {
         ProcessInfo.processInfo.environment["BUILDTOP_BIN"]
-            ?? Fixtures.repositoryRoot.appendingPathComponent(".build/debug/buildtop").path
+            ?? Fixtures.repositoryRoot.appendingPathComponent(".build/release/buildtop").path
     }
 
     /// The home of every process a test starts (`HOME`, `DOCKER_CONFIG`, `XDG_*`): a temporary

@@ -229,15 +229,7 @@ public struct BuildxStore: Sendable {
                 throw StoreError("cannot create \(path(sub)): \(error.localizedDescription)")
             }
         }
-        let lockPath = path(".lock")
-        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw StoreError("cannot open \(lockPath): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        while flock(fd, LOCK_EX) != 0 {
-            if errno != EINTR { throw StoreError("cannot lock \(lockPath): \(String(cString: strerror(errno)))") }
-        }
-        defer { flock(fd, LOCK_UN) }
-        return try body()
+        return try FileLock.exclusive(path(".lock"), failure: StoreError.init, body)
     }
 
     /// buildx `AtomicWriteFile`: a `.tmp-<name>…` file in the same folder, mode 0600, fsync, rename.

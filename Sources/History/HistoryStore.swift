@@ -2,6 +2,7 @@ import BuildModel
 import Foundation
 import GRDB
 import HistoryModel
+import LocalFiles
 
 /// One build in the history.
 public struct HistoryEntry: Sendable, Equatable {
@@ -152,27 +153,20 @@ public final class HistoryStore: Sendable {
             // Two processes opening a new store at once would both read "no migration applied"
             // and both create the tables ("table meta already exists"): the creation and the
             // migration run under an exclusive flock on `builds.lock`.
-            pool = try Self.holdingLock(settings.folder.appendingPathComponent("builds.lock").path) {
-                let pool = try DatabasePool(path: settings.folder.appendingPathComponent("builds.db").path, configuration: config)
-                try Self.migrator.migrate(pool)
-                return pool
+            pool = try FileLock.exclusive(settings.folder.appendingPathComponent("builds.lock").path, failure: HistoryError.init) {
+                () throws(HistoryError) in
+                do {
+                    let pool = try DatabasePool(path: settings.folder.appendingPathComponent("builds.db").path, configuration: config)
+                    try Self.migrator.migrate(pool)
+                    return pool
+                } catch {
+                    throw HistoryError(Self.reason(error))
+                }
             }
             try markInterrupted()
         } catch {
             throw HistoryError("cannot open the history in \(settings.folder.path): \(Self.reason(error))")
         }
-    }
-
-    /// Runs `body` holding an exclusive flock on `path` (created 0600).
-    static func holdingLock<T>(_ path: String, _ body: () throws -> T) throws -> T {
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw HistoryError("cannot open \(path): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        while flock(fd, LOCK_EX) != 0 {
-            if errno != EINTR { throw HistoryError("cannot lock \(path): \(String(cString: strerror(errno)))") }
-        }
-        defer { flock(fd, LOCK_UN) }
-        return try body()
     }
 
     static func reason(_ error: any Error) -> String {

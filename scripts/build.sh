@@ -17,4 +17,17 @@ if [[ ${1:-} == --print-flags ]]; then
 fi
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 cd "$root"
-exec swift build "${flags[@]}" "$@"
+# SwiftPM orders some compile flags by a hash (swift-protobuf's trait defines
+# -DFieldMaskUtilities -DBinaryDelimitedStreams came in either order), and Swift seeds its hashes
+# per process: each run could recompile SwiftProtobuf and all that imports it. A fixed seed keeps
+# the command lines the same from run to run.
+# SwiftPM also plans the build again (~7 s) whenever any environment variable differs from the
+# last run (TMUX_PANE, CI, TERM…): it runs with a fixed environment of the variables a build needs.
+keep=(PATH HOME USER TMPDIR XDG_CACHE_HOME XDG_CONFIG_HOME SDKROOT CC CXX
+    GIT_SSL_CAINFO SSL_CERT_FILE SSL_CERT_DIR http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY)
+buildenv=(LANG=C.UTF-8 SWIFT_DETERMINISTIC_HASHING=1)
+for v in "${keep[@]}"; do [[ -n ${!v+x} ]] && buildenv+=("$v=${!v}"); done
+# Through a pipe, never a terminal: on a terminal SwiftPM adds -color-diagnostics to every
+# compile command, so a build started from a terminal and one started by CI or a script would
+# each recompile what the other built (seen: 40 s to 5 min of needless compiling).
+env -i "${buildenv[@]}" swift build "${flags[@]}" "$@" 2>&1 | cat

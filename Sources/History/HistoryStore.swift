@@ -132,7 +132,7 @@ public struct HistoryError: Error, CustomStringConvertible, Sendable, Equatable 
 public final class HistoryStore: Sendable {
     /// The settings in force.
     public let settings: HistorySettings
-    let pool: DatabasePool
+    let pool: DatabaseQueue
     /// Folder of the streams.
     public let streamsFolder: URL
 
@@ -149,6 +149,10 @@ public final class HistoryStore: Sendable {
         var config = Configuration()
         config.busyMode = .timeout(10)
         config.label = "buildtop.history"
+        // One connection, in WAL mode (other processes read while one writes): a pool would open
+        // reader connections of its own, each with its schema and page cache, for a store that
+        // reads a few rows at a time.
+        config.journalMode = .wal
         do {
             // Two processes opening a new store at once would both read "no migration applied"
             // and both create the tables ("table meta already exists"): the creation and the
@@ -156,7 +160,7 @@ public final class HistoryStore: Sendable {
             pool = try FileLock.exclusive(settings.folder.appendingPathComponent("builds.lock").path, failure: HistoryError.init) {
                 () throws(HistoryError) in
                 do {
-                    let pool = try DatabasePool(path: settings.folder.appendingPathComponent("builds.db").path, configuration: config)
+                    let pool = try DatabaseQueue(path: settings.folder.appendingPathComponent("builds.db").path, configuration: config)
                     try Self.migrator.migrate(pool)
                     return pool
                 } catch {

@@ -132,7 +132,7 @@ public struct HistoryError: Error, CustomStringConvertible, Sendable, Equatable 
 public final class HistoryStore: Sendable {
     /// The settings in force.
     public let settings: HistorySettings
-    let pool: DatabaseQueue
+    let database: DatabaseQueue
     /// Folder of the streams.
     public let streamsFolder: URL
 
@@ -157,12 +157,12 @@ public final class HistoryStore: Sendable {
             // Two processes opening a new store at once would both read "no migration applied"
             // and both create the tables ("table meta already exists"): the creation and the
             // migration run under an exclusive flock on `builds.lock`.
-            pool = try FileLock.exclusive(settings.folder.appendingPathComponent("builds.lock").path, failure: HistoryError.init) {
+            database = try FileLock.exclusive(settings.folder.appendingPathComponent("builds.lock").path, failure: HistoryError.init) {
                 () throws(HistoryError) in
                 do {
-                    let pool = try DatabaseQueue(path: settings.folder.appendingPathComponent("builds.db").path, configuration: config)
-                    try Self.migrator.migrate(pool)
-                    return pool
+                    let database = try DatabaseQueue(path: settings.folder.appendingPathComponent("builds.db").path, configuration: config)
+                    try Self.migrator.migrate(database)
+                    return database
                 } catch {
                     throw HistoryError(Self.reason(error))
                 }
@@ -226,7 +226,7 @@ public final class HistoryStore: Sendable {
 
     /// Builds left `running` by a process that no longer exists become `interrupted`.
     func markInterrupted() throws {
-        try pool.write { db in
+        try database.write { db in
             let rows = try Row.fetchAll(db, sql: "SELECT seq, pid FROM build WHERE status = 'running'")
             for row in rows {
                 let pid: Int32 = row["pid"]
@@ -376,7 +376,7 @@ public final class HistoryStore: Sendable {
     /// A keyed fingerprint of a masked value: equal values give equal fingerprints; the value
     /// cannot be read back without the store's key.
     public func fingerprint(_ value: String) -> String {
-        let key = (try? pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'fingerprint-key'") }) ?? nil
+        let key = (try? database.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'fingerprint-key'") }) ?? nil
         var h = SHA256()
         h.update(Array((key ?? "").utf8))
         h.update([0])
@@ -455,10 +455,10 @@ public final class HistoryStore: Sendable {
     // MARK: - GRDB access with one error type
 
     func read<T>(_ body: (Database) throws -> T) throws(HistoryError) -> T {
-        do { return try pool.read(body) } catch { throw HistoryError("history: \(Self.reason(error))") }
+        do { return try database.read(body) } catch { throw HistoryError("history: \(Self.reason(error))") }
     }
 
     func write<T>(_ body: (Database) throws -> T) throws(HistoryError) -> T {
-        do { return try pool.write(body) } catch { throw HistoryError("history: \(Self.reason(error))") }
+        do { return try database.write(body) } catch { throw HistoryError("history: \(Self.reason(error))") }
     }
 }

@@ -130,6 +130,18 @@ extension HistoryService {
         @Sendable func store() -> Result<HistoryStore, HistoryError> {
             do throws(HistoryError) { return .success(try HistoryStore(settings: settings)) } catch { return .failure(error) }
         }
+        /// A stored build against the build before it of the same context.
+        enum Against { case first(HistoryEntry, String), pair(HistoryEntry, HistoryEntry, BuildSnapshot, BuildSnapshot, BuildComparison) }
+        @Sendable func comparePrevious(_ ref: String) throws(HistoryError) -> Against {
+            let s = try store().get()
+            let b = try s.resolve(ref)
+            guard let a = try s.previous(of: b) else {
+                return .first(b, "the first build of \(b.context) in the history: nothing to compare it with")
+            }
+            let previous = try s.snapshot(a)
+            let current = try s.snapshot(b)
+            return .pair(a, b, previous, current, BuildComparison.compare(previous: previous, current: current))
+        }
         var service = HistoryService(
             list: {
                 switch store() {
@@ -152,30 +164,24 @@ extension HistoryService {
             },
             compare: { ref, width in
                 do throws(HistoryError) {
-                    let s = try store().get()
-                    let b = try s.resolve(ref)
-                    guard let a = try s.previous(of: b) else {
-                        return ("\(b.name): \(b.ref)", ["the first build of \(b.context) in the history: nothing to compare it with"])
+                    switch try comparePrevious(ref) {
+                    case .first(let b, let why): return ("\(b.name): \(b.ref)", [why])
+                    case .pair(let a, let b, let previous, let current, let c):
+                        return (
+                            "\(b.name): \(b.ref.prefix(8)) against \(a.ref.prefix(8))",
+                            ComparisonText.lines(c, previous: previous, current: current, width: width)
+                        )
                     }
-                    let previous = try s.snapshot(a)
-                    let current = try s.snapshot(b)
-                    let c = BuildComparison.compare(previous: previous, current: current)
-                    return (
-                        "\(b.name): \(b.ref.prefix(8)) against \(a.ref.prefix(8))",
-                        ComparisonText.lines(c, previous: previous, current: current, width: width)
-                    )
                 } catch {
                     return ("comparison", [error.description])
                 }
             })
         service.comparison = { ref in
             do throws(HistoryError) {
-                let s = try store().get()
-                let b = try s.resolve(ref)
-                guard let a = try s.previous(of: b) else {
-                    return (nil, "the first build of \(b.context) in the history: nothing to compare it with")
+                switch try comparePrevious(ref) {
+                case .first(_, let why): return (nil, why)
+                case .pair(_, _, _, _, let c): return (c, nil)
                 }
-                return (BuildComparison.compare(previous: try s.snapshot(a), current: try s.snapshot(b)), nil)
             } catch {
                 return (nil, error.description)
             }

@@ -128,8 +128,7 @@ public final class EngineClient: Sendable {
     }
 
     /// A request whose whole (small) response body is collected. A connection that closes before
-    /// any answer is tried again (three attempts in all): seen rarely under heavy parallel load as
-    /// "I/O on closed channel" right after connecting; these calls are safe to repeat.
+    /// any answer is tried again (three attempts in all); these calls are safe to repeat.
     public func request(
         method: HTTPMethod, path: String, query: [(String, String)] = []
     ) async throws(EngineError) -> (status: Int, body: [UInt8]) {
@@ -159,9 +158,18 @@ public final class EngineClient: Sendable {
         return try await conn.executeThenClose { inbound, outbound in
             var status = 0
             var body: [UInt8] = []
+            // The head and the end in one write: the engine answers a bodiless request after its
+            // head and closes the connection (`Connection: close`); a second write could then find
+            // the channel closed ("I/O on closed channel", about one `buildtop build` in 60 when it
+            // pinged the engine). Should the write fail all the same, the answer may have come:
+            // it is read before the failure counts.
+            var writeFailure: (any Error)?
             do {
-                try await outbound.write(.head(self.head(method: method, path: path, query: query, chunked: false)))
-                try await outbound.write(.end(nil))
+                try await outbound.write(contentsOf: [.head(self.head(method: method, path: path, query: query, chunked: false)), .end(nil)])
+            } catch {
+                writeFailure = error
+            }
+            do {
                 for try await part in inbound {
                     switch part {
                     case .head(let h): status = Int(h.status.code)
@@ -170,10 +178,10 @@ public final class EngineClient: Sendable {
                     }
                 }
             } catch {
-                if status == 0 { throw NoAnswer(underlying: error) }
+                if status == 0 { throw NoAnswer(underlying: writeFailure ?? error) }
                 throw error
             }
-            if status == 0 { throw NoAnswer(underlying: EngineError("the engine closed the connection before answering")) }
+            if status == 0 { throw NoAnswer(underlying: writeFailure ?? EngineError("the engine closed the connection before answering")) }
             throw EngineError("the engine closed the connection before answering")
         }
     }

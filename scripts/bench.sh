@@ -32,6 +32,32 @@ export DOCKER_CONFIG="$work/docker"
 mkdir -p "$DOCKER_CONFIG"
 trap 'rm -rf "$work"' EXIT
 
+# Client CPU in microseconds: /usr/bin/time prints 10 ms steps, as much as the recording cost it
+# is meant to show on a build whose client needs 40 ms. A small C runner prints wait4's figures
+# (user s, system s, peak RSS KiB) for the command it runs; its own child is too small to raise
+# the peak RSS the command reaches.
+cat > "$work/rusage.c" <<'EOF'
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+int main(int argc, char **argv) {
+    if (argc < 3) return 2;
+    pid_t pid = fork();
+    if (pid == 0) { execvp(argv[2], argv + 2); _exit(127); }
+    int status; struct rusage ru;
+    if (pid < 0 || wait4(pid, &status, 0, &ru) < 0) return 2;
+    FILE *f = fopen(argv[1], "w");
+    if (!f) return 2;
+    fprintf(f, "%ld.%06ld %ld.%06ld %ld\n", (long)ru.ru_utime.tv_sec, (long)ru.ru_utime.tv_usec,
+        (long)ru.ru_stime.tv_sec, (long)ru.ru_stime.tv_usec, ru.ru_maxrss);
+    fclose(f);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+EOF
+gcc -O2 -o "$work/rusage" "$work/rusage.c"
+
 # --- 1. chatty build ----------------------------------------------------------------------------
 bench_build() {
     mkdir -p "$work/chatty"
@@ -42,23 +68,23 @@ bench_build() {
         local cpus=() rsss=() code=0
         for _ in $(seq "$runs"); do
             if [[ $who == buildtop ]]; then
-                XDG_STATE_HOME="$work/state" /usr/bin/time -f '%U %S %M' -o "$work/t" "$bin" build --progress=plain --no-cache --network none "$work/chatty" \
+                XDG_STATE_HOME="$work/state" "$work/rusage" "$work/t" "$bin" build --progress=plain --no-cache --network none "$work/chatty" \
                     >/dev/null 2>"$work/out" || code=$?
             elif [[ $who == nohistory ]]; then
-                BUILDTOP_HISTORY=off /usr/bin/time -f '%U %S %M' -o "$work/t" "$bin" build --progress=plain --no-cache --network none "$work/chatty" \
+                BUILDTOP_HISTORY=off "$work/rusage" "$work/t" "$bin" build --progress=plain --no-cache --network none "$work/chatty" \
                     >/dev/null 2>"$work/out" || code=$?
             else
-                DOCKER_BUILDKIT=1 /usr/bin/time -f '%U %S %M' -o "$work/t" /usr/bin/docker build --progress=plain --no-cache \
+                DOCKER_BUILDKIT=1 "$work/rusage" "$work/t" /usr/bin/docker build --progress=plain --no-cache \
                     --network none "$work/chatty" >/dev/null 2>"$work/out" || code=$?
             fi
             read -r u s m < <(tail -n 1 "$work/t")
-            cpus+=("$(python3 -c "print(round($u+$s,3))")")
+            cpus+=("$(python3 -c "print(round($u+$s,4))")")
             rsss+=("$m")
         done
         local cpu rss
         cpu=$(printf '%s\n' "${cpus[@]}" | sort -g | sed -n "$(( (runs + 1) / 2 ))p")
         rss=$(printf '%s\n' "${rsss[@]}" | sort -g | sed -n "$(( (runs + 1) / 2 ))p")
-        printf '%-34s %10s %8s KiB %12s\n' "$who" "$cpu" "$rss" "$code"
+        printf '%-34s %10.3f %8s KiB %12s\n' "$who" "$cpu" "$rss" "$code"
         eval "${who}_cpu=$cpu ${who}_rss=$rss"
         grep -c ' ' "$work/out" | xargs printf '%-34s %10s\n' "  ($who printed lines)"
     done

@@ -3,7 +3,8 @@
 #
 # Installs the Debian packages the buildtop test-bed needs, but only those
 # that are missing: docker.io busybox-static tmux libncursesw5-dev curl time python3 procps
-# openssh-client gcc libc6-dev docker-registry libsqlite3-dev sqlite3 (GRDB links SQLite; tests and the benchmark read the store with the CLI; python3 runs the `docker` buildx contract double in
+# openssh-client gcc libc6-dev libstdc++-12-dev docker-registry libsqlite3-dev sqlite3 (the executable links
+# the C++ runtime's archive; GRDB links SQLite; tests and the benchmark read the store with the CLI; python3 runs the `docker` buildx contract double in
 # Tests/Doubles and the replay benchmark; ssh-agent, ps, a static C compile and a loopback registry
 # with htpasswd serve the native-path tests).
 # Runs `apt-get update` once, and only if something has to be installed.
@@ -11,7 +12,7 @@
 # Prints exactly one line: what it installed, or that nothing was missing.
 set -euo pipefail
 
-PACKAGES=(docker.io busybox-static tmux libncursesw5-dev curl time python3 procps openssh-client gcc libc6-dev docker-registry libsqlite3-dev sqlite3)
+PACKAGES=(docker.io busybox-static tmux libncursesw5-dev curl time python3 procps openssh-client gcc libc6-dev libstdc++-12-dev docker-registry libsqlite3-dev sqlite3)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

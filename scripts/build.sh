@@ -23,9 +23,13 @@ cd "$root"
 # the command lines the same from run to run.
 # SwiftPM also plans the build again (~7 s) whenever any environment variable differs from the
 # last run (TMUX_PANE, CI, TERM…): it runs with a fixed environment of the variables a build needs.
-keep=(PATH HOME USER TMPDIR XDG_CACHE_HOME XDG_CONFIG_HOME SDKROOT CC CXX
+# PATH too: the toolchain's folder and the system's, whatever the caller's PATH (a tmux pane, a
+# CI job and pyenv's python each put other folders first, and SwiftPM planned again).
+keep=(HOME USER TMPDIR XDG_CACHE_HOME XDG_CONFIG_HOME SDKROOT CC CXX
     GIT_SSL_CAINFO SSL_CERT_FILE SSL_CERT_DIR http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY)
-buildenv=(LANG=C.UTF-8 SWIFT_DETERMINISTIC_HASHING=1)
+swift=$(command -v swift) || { echo "build: swift is not on PATH (Swift 6.3 from swift.org)" >&2; exit 1; }
+swift=$(readlink -f "$swift")
+buildenv=(LANG=C.UTF-8 SWIFT_DETERMINISTIC_HASHING=1 "PATH=$(dirname "$swift"):/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
 for v in "${keep[@]}"; do [[ -n ${!v+x} ]] && buildenv+=("$v=${!v}"); done
 # Through a pipe, never a terminal: on a terminal SwiftPM adds -color-diagnostics to every
 # compile command, so a build started from a terminal and one started by CI or a script would

@@ -144,7 +144,7 @@ let package = Package(
         // Tests.
         .target(name: "TestSupport", dependencies: ["BuildModel", "BuildEvents", "TerminalKit", "AppModel", "Views", "App"], swiftSettings: strict),
         .testTarget(name: "BuildModelTests", dependencies: ["BuildModel", "BuildEvents", "TestSupport"]),
-        .testTarget(name: "BuildEventsTests", dependencies: ["BuildModel", "BuildEvents", "TestSupport"]),
+        .testTarget(name: "BuildEventsTests", dependencies: ["BuildModel", "BuildEvents", "TestSupport"], exclude: ["FuzzInputs"]),
         .testTarget(name: "DockerTests", dependencies: ["Docker", "LocalFiles", "BuildModel", "TestSupport"]),
         .testTarget(name: "TerminalKitTests", dependencies: ["TerminalKit"]),
         .testTarget(name: "ViewsTests", dependencies: ["Views", "AppModel", "App", "TerminalKit", "BuildModel", "BuildEvents", "TestSupport"], exclude: ["__Snapshots__"]),

@@ -1,5 +1,7 @@
 import BuildEvents
+import Foundation
 import Testing
+import TestSupport
 
 /// Inputs found by the fuzzer (scripts/fuzz.sh, target `rawjson`), kept as regression tests.
 @Suite struct FuzzRegressionTests {
@@ -92,6 +94,38 @@ import Testing
         guard case .malformed = indented.first, case .status = indented.last else {
             Issue.record("expected a malformed value then a status, got \(indented)")
             return
+        }
+    }
+
+    /// crash-f89a7290… (target `rawjson`, the 9,081,106th input of a run; 32 KB kept in
+    /// FuzzInputs/): fed in three reads, cut at 256 and 643 and each borrowed, a broken value
+    /// waiting for its end left several lines pending, and the decoder parsed its buffer from the
+    /// start again on the next read: 423 items against `decodeAll`'s 419, the first ones twice.
+    /// The input's first five bytes choose the cuts and the feeding (Fuzz/Sources/FuzzCommon).
+    @Test func pendingLinesAreNotParsedTwice() throws {
+        let file = Fixtures.repositoryRoot.appendingPathComponent("Tests/BuildEventsTests/FuzzInputs/rawjson-crash-f89a7290")
+        let input = [UInt8](try Data(contentsOf: file))
+        let data = Array(input[5...])
+        let n = data.count
+        let a = (Int(input[0]) | Int(input[1]) << 8) % (n + 1)
+        let b = (Int(input[2]) | Int(input[3]) << 8) % (n + 1)
+        let cuts = [0, min(a, b), max(a, b), n]
+        #expect(cuts[1] == 256 && cuts[2] == 643 && input[4] & 7 == 7)
+        let whole = Self.comparable(RawJSONDecoder.decodeAll(data))
+        for borrowed in [false, true] {
+            var decoder = RawJSONDecoder()
+            var items: [StreamItem] = []
+            for k in 0..<3 {
+                let chunk = data[cuts[k]..<cuts[k + 1]]
+                if borrowed {
+                    items += chunk.withUnsafeBufferPointer { decoder.feed(borrowing: $0) }
+                } else {
+                    items += decoder.feed(chunk)
+                }
+            }
+            items += decoder.finish()
+            #expect(whole.count == 419)
+            #expect(Self.comparable(items) == whole, "borrowed: \(borrowed): \(items.count) items against \(whole.count)")
         }
     }
 }

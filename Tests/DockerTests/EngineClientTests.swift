@@ -45,7 +45,7 @@ final class AnswerAndCloseServer: @unchecked Sendable {
             lock.withLock { accepted += 1 }
             var head: [UInt8] = []
             var buf = [UInt8](repeating: 0, count: 4096)
-            while !head.ends(with: Array("\r\n\r\n".utf8)) {
+            while !head.suffix(4).elementsEqual("\r\n\r\n".utf8) {
                 let n = read(fd, &buf, buf.count)
                 if n <= 0 { break }
                 head += buf[0..<n]
@@ -61,10 +61,6 @@ final class AnswerAndCloseServer: @unchecked Sendable {
         close(listener)
         unlink(path)
     }
-}
-
-extension Array where Element: Equatable {
-    fileprivate func ends(with suffix: [Element]) -> Bool { count >= suffix.count && Array(self[(count - suffix.count)...]) == suffix }
 }
 
 @Suite struct EngineClientTests {
